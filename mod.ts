@@ -1,0 +1,7 @@
+/**
+ * applejax — Deno side: pins and lock handling (`src/pins`).
+ *
+ * @module
+ */
+
+export * from "./src/pins/mod.ts";

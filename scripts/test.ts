@@ -1,0 +1,173 @@
+/**
+ * `deno task test`
+ *
+ * Runs, in order: build, export of test artifacts (when
+ * `tests/artifacts/export.py` exists), ctest in `build/`, `deno test`, and
+ * pytest on `tests/python`. Prints a summary with counts per stage and exits
+ * non-zero when any stage fails.
+ *
+ * @module
+ */
+
+import { build } from "./build.ts";
+import { exists, join, ROOT, run, seconds, VENV_PYTHON } from "./common.ts";
+
+/** Pass/fail counts parsed from a test runner's output. */
+export interface Counts {
+  /** tests that passed */
+  passed: number;
+  /** tests that failed */
+  failed: number;
+  /** tests skipped or ignored */
+  skipped: number;
+}
+
+/**
+ * Counts from ctest's summary line (`N% tests passed, F tests failed out of T`).
+ *
+ * @param out ctest output
+ * @returns counts, or null when no summary was found
+ */
+export function parseCtest(out: string): Counts | null {
+  const m = /(\d+)% tests passed, (\d+) tests? failed out of (\d+)/.exec(out);
+  if (!m) return /No tests were found/.test(out) ? { passed: 0, failed: 0, skipped: 0 } : null;
+  const failed = Number(m[2]);
+  const total = Number(m[3]);
+  const skipped = [...out.matchAll(/\*\*\*(Not Run|Skipped)/g)].length;
+  return { passed: total - failed - skipped, failed, skipped };
+}
+
+/**
+ * Counts from `deno test`'s result line (`ok | 5 passed | 0 failed | 1 ignored`).
+ *
+ * @param out deno test output
+ * @returns counts, or null when no result line was found
+ */
+export function parseDenoTest(out: string): Counts | null {
+  // deno colours its output; strip ANSI escapes first.
+  // deno-lint-ignore no-control-regex
+  const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const m =
+    /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/
+      .exec(plain);
+  if (!m) return null;
+  return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) };
+}
+
+/**
+ * Counts from pytest's final line (`3 passed, 1 failed, 2 skipped in 0.5s`).
+ *
+ * @param out pytest output
+ * @returns counts, or null when no final line was found
+ */
+export function parsePytest(out: string): Counts | null {
+  const lines = out.trim().split("\n").reverse();
+  const last = lines.find((l) =>
+    / in [\d.]+s/.test(l) && /passed|failed|error|skipped|no tests/.test(l)
+  );
+  if (!last) return null;
+  const n = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(last)?.[1] ?? 0);
+  return { passed: n("passed"), failed: n("failed") + n("errors?"), skipped: n("skipped") };
+}
+
+/** Result of one stage. */
+interface Stage {
+  name: string;
+  status: "ok" | "FAILED" | "skipped";
+  counts: Counts | null;
+  note: string;
+  ms: number;
+}
+
+async function tee(
+  cmd: string[],
+  env?: Record<string, string>,
+): Promise<{ code: number; out: string }> {
+  console.log(`$ ${cmd.join(" ")}`);
+  const r = await run(cmd, { capture: true, env, echo: false });
+  const out = r.stdout + r.stderr;
+  await Deno.stdout.write(new TextEncoder().encode(r.stdout));
+  await Deno.stderr.write(new TextEncoder().encode(r.stderr));
+  return { code: r.code, out };
+}
+
+function fmtCounts(c: Counts | null): string {
+  if (!c) return "";
+  return `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}`;
+}
+
+async function main(): Promise<number> {
+  const stages: Stage[] = [];
+  const stage = async (
+    name: string,
+    body: () => Promise<Omit<Stage, "name" | "ms">>,
+  ): Promise<Stage> => {
+    console.log(`\n=== ${name} ===`);
+    const t = performance.now();
+    let s: Omit<Stage, "name" | "ms">;
+    try {
+      s = await body();
+    } catch (e) {
+      s = { status: "FAILED", counts: null, note: (e as Error).message };
+    }
+    const done = { name, ms: performance.now() - t, ...s };
+    stages.push(done);
+    return done;
+  };
+  const skip = (note: string) =>
+    Promise.resolve({ status: "skipped" as const, counts: null, note });
+
+  const built = await stage("build", async () => {
+    const code = await build({ sanitize: false });
+    return { status: code === 0 ? "ok" : "FAILED", counts: null, note: code ? `exit ${code}` : "" };
+  });
+
+  const exporter = join(ROOT, "tests", "artifacts", "export.py");
+  await stage("artifacts", async () => {
+    if (!(await exists(exporter))) return skip("tests/artifacts/export.py does not exist");
+    const out = join(ROOT, "build", "artifacts");
+    const r = await tee([VENV_PYTHON, exporter, out]);
+    let files = 0;
+    if (await exists(out)) { for await (const e of Deno.readDir(out)) if (e.isFile) files++; }
+    return {
+      status: r.code === 0 ? "ok" : "FAILED",
+      counts: null,
+      note: `${files} files in build/artifacts${r.code ? `; exit ${r.code}` : ""}`,
+    };
+  });
+
+  await stage("ctest", async () => {
+    if (built.status !== "ok") return skip("build failed");
+    const r = await tee(["ctest", "--test-dir", join(ROOT, "build"), "--output-on-failure"]);
+    const counts = parseCtest(r.out);
+    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
+  });
+
+  await stage("deno test", async () => {
+    const r = await tee([Deno.execPath(), "test", "-A", join(ROOT, "tests")]);
+    const counts = parseDenoTest(r.out);
+    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
+  });
+
+  await stage("pytest", async () => {
+    if (!(await exists(join(ROOT, "tests", "python")))) return skip("tests/python does not exist");
+    const r = await tee([VENV_PYTHON, "-m", "pytest", join(ROOT, "tests", "python"), "-q"]);
+    const counts = parsePytest(r.out);
+    // pytest exits 5 when it collected no tests: nothing failed.
+    if (r.code === 5) return { status: "ok", counts, note: "no tests collected" };
+    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
+  });
+
+  console.log("\n=== summary ===");
+  for (const s of stages) {
+    const detail = [fmtCounts(s.counts), s.note].filter((x) => x !== "").join("; ");
+    console.log(
+      `${s.name.padEnd(10)} ${s.status.padEnd(7)} ${seconds(s.ms).padStart(7)}  ${detail}`,
+    );
+  }
+  const failed = stages.filter((s) => s.status === "FAILED").map((s) => s.name);
+  console.log(failed.length ? `FAILED: ${failed.join(", ")}` : "all stages passed");
+  return failed.length ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main());

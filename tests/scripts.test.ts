@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { configureCommand } from "../scripts/build.ts";
+import { dirname, join, parseEnvFile, renderEnvFile, ROOT, shellQuote } from "../scripts/common.ts";
+import { parseCtest, parseDenoTest, parsePytest } from "../scripts/test.ts";
+
+Deno.test(".deps.env round-trips", () => {
+  const vars = { MLX_DIR: "/x/site-packages/mlx/share/cmake/MLX", CXX_VERSION: "12.2.0" };
+  const text = renderEnvFile(vars);
+  assert.match(text, /^# /);
+  assert.deepEqual(parseEnvFile(text), vars);
+});
+
+Deno.test("configure command: Ninja, Release, MLX_DIR; --sanitize goes to build-asan", () => {
+  const deps = { CMAKE: "cmake", MLX_DIR: "/m", NINJA: "/usr/bin/ninja", CXX: "/usr/bin/c++" };
+  const rel = configureCommand({ sanitize: false }, deps);
+  assert.deepEqual(rel.slice(0, 7), ["cmake", "-S", ROOT, "-B", `${ROOT}/build`, "-G", "Ninja"]);
+  assert.ok(rel.includes("-DMLX_DIR=/m"));
+  assert.ok(rel.includes("-DCMAKE_BUILD_TYPE=Release"));
+  assert.ok(!rel.includes("-DAPPLEJAX_SANITIZE=ON"));
+  const asan = configureCommand({ sanitize: true }, deps);
+  assert.equal(asan[4], `${ROOT}/build-asan`);
+  assert.ok(asan.includes("-DAPPLEJAX_SANITIZE=ON"));
+});
+
+Deno.test("path helpers and shell quoting", () => {
+  assert.equal(join("/a/", "b", "c.txt"), "/a/b/c.txt");
+  assert.equal(dirname("/a/b/c.txt"), "/a/b");
+  assert.equal(dirname("/a"), "/");
+  assert.ok(!ROOT.endsWith("/"));
+  assert.equal(shellQuote("-DMLX_DIR=/x/y"), "-DMLX_DIR=/x/y");
+  assert.equal(shellQuote("it's"), `'it'\\''s'`);
+});
+
+Deno.test("ctest summary", () => {
+  assert.deepEqual(
+    parseCtest("...\n75% tests passed, 1 tests failed out of 4\n"),
+    { passed: 3, failed: 1, skipped: 0 },
+  );
+  assert.deepEqual(parseCtest("No tests were found!!!\n"), { passed: 0, failed: 0, skipped: 0 });
+  assert.equal(parseCtest("garbage"), null);
+});
+
+Deno.test("deno test summary, with colours and ignored tests", () => {
+  const out = "\x1b[0m\x1b[32mok\x1b[0m | 12 passed | 0 failed | 2 ignored \x1b[0m(1s)\n";
+  assert.deepEqual(parseDenoTest(out), { passed: 12, failed: 0, skipped: 2 });
+  assert.deepEqual(parseDenoTest("FAILED | 3 passed (2 steps) | 1 failed (3s)"), {
+    passed: 3,
+    failed: 1,
+    skipped: 0,
+  });
+});
+
+Deno.test("pytest summary", () => {
+  assert.deepEqual(parsePytest("....\n4 passed, 1 failed, 2 skipped in 0.51s\n"), {
+    passed: 4,
+    failed: 1,
+    skipped: 2,
+  });
+  assert.deepEqual(parsePytest("== 1 passed, 2 errors in 3.00s =="), {
+    passed: 1,
+    failed: 2,
+    skipped: 0,
+  });
+  assert.deepEqual(parsePytest("no tests ran in 0.01s"), { passed: 0, failed: 0, skipped: 0 });
+});
