@@ -1,0 +1,106 @@
+// dot_general with any batch and contracting dimensions.
+//
+// Both operands are permuted to [batch, free, contract] / [batch, contract,
+// free], flattened to rank 3 and multiplied with one batched matmul; MLX's
+// matmul handles floating types only, so integer dots multiply and sum.
+#include <numeric>
+
+#include <mlx/ops.h>
+
+#include "lower/emitter.h"
+#include "lower/errors.h"
+
+namespace applejax::lower {
+namespace {
+
+struct Split {
+  std::vector<int> batch, free, contract;
+};
+
+Split split_dims(int rank, const std::vector<int64_t>& batch,
+                 const std::vector<int64_t>& contract) {
+  Split out;
+  out.batch.assign(batch.begin(), batch.end());
+  out.contract.assign(contract.begin(), contract.end());
+  for (int d = 0; d < rank; ++d) {
+    bool used = std::find(batch.begin(), batch.end(), d) != batch.end() ||
+                std::find(contract.begin(), contract.end(), d) != contract.end();
+    if (!used) out.free.push_back(d);
+  }
+  return out;
+}
+
+int product(const mx::array& a, const std::vector<int>& dims) {
+  int p = 1;
+  for (int d : dims) p *= a.shape()[d];
+  return p;
+}
+
+std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
+  std::vector<int> out;
+  for (auto* p : parts) out.insert(out.end(), p->begin(), p->end());
+  return out;
+}
+
+Values dot_general(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  const mx::array &lhs = in[0], &rhs = in[1];
+  Split l = split_dims(static_cast<int>(lhs.ndim()),
+                       int_list(op, "lhs_batching_dimensions"),
+                       int_list(op, "lhs_contracting_dimensions"));
+  Split r = split_dims(static_cast<int>(rhs.ndim()),
+                       int_list(op, "rhs_batching_dimensions"),
+                       int_list(op, "rhs_contracting_dimensions"));
+  if (l.batch.size() != r.batch.size() || l.contract.size() != r.contract.size())
+    fail(op, "lhs and rhs disagree on the number of batch or contracting dims");
+
+  mx::Dtype out_dtype = result_dtype(em, op);
+  int B = product(lhs, l.batch), M = product(lhs, l.free),
+      K = product(lhs, l.contract), N = product(rhs, r.free);
+  mx::array a = mx::reshape(
+      mx::transpose(lhs, concat({&l.batch, &l.free, &l.contract}), s),
+      {B, M, K}, s);
+  mx::array b = mx::reshape(
+      mx::transpose(rhs, concat({&r.batch, &r.contract, &r.free}), s),
+      {B, K, N}, s);
+
+  mx::array c = [&] {
+    if (mx::issubdtype(out_dtype, mx::inexact)) {
+      // Mixed-precision dots compute in the result type.
+      return mx::matmul(mx::astype(a, out_dtype, s), mx::astype(b, out_dtype, s),
+                        s);
+    }
+    mx::array prod = mx::multiply(
+        mx::expand_dims(mx::astype(a, out_dtype, s), 3, s),
+        mx::expand_dims(mx::astype(b, out_dtype, s), 1, s), s);
+    return mx::sum(prod, 2, false, s);
+  }();
+
+  mx::Shape out_shape;
+  for (int d : l.batch) out_shape.push_back(lhs.shape()[d]);
+  for (int d : l.free) out_shape.push_back(lhs.shape()[d]);
+  for (int d : r.free) out_shape.push_back(rhs.shape()[d]);
+  return {mx::reshape(c, out_shape, s)};
+}
+
+// stablehlo.dot is the legacy spelling: matrix/vector products only.
+Values dot(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  mx::Dtype out_dtype = result_dtype(em, op);
+  mx::array a = mx::astype(in[0], out_dtype, s);
+  mx::array b = mx::astype(in[1], out_dtype, s);
+  if (a.ndim() == 1 && b.ndim() == 1)
+    return {mx::sum(mx::multiply(a, b, s), false, s)};
+  if (!mx::issubdtype(out_dtype, mx::inexact))
+    fail_unsupported(op, "integer stablehlo.dot");
+  return {mx::matmul(a, b, s)};
+}
+
+}  // namespace
+
+void register_dot(Registry& r) {
+  r.add("stablehlo.dot_general", dot_general);
+  r.add("stablehlo.dot", dot);
+}
+
+}  // namespace applejax::lower

@@ -1,0 +1,312 @@
+// Unary and binary elementwise ops.
+//
+// Most map one-to-one onto MLX; the others differ from MLX in semantics that
+// JAX users can observe (integer division truncates, remainder takes the sign
+// of the dividend, shifts past the bit width saturate), so they are spelled
+// out here.
+#include <mlx/ops.h>
+
+#include "lower/emitter.h"
+#include "lower/errors.h"
+
+namespace applejax::lower {
+namespace {
+
+template <mx::array (*F)(const mx::array&, mx::StreamOrDevice)>
+Values unary(Emitter& em, const ir::Op&, const Values& in) {
+  return {F(in[0], em.stream())};
+}
+
+template <mx::array (*F)(const mx::array&, const mx::array&,
+                         mx::StreamOrDevice)>
+Values binary(Emitter& em, const ir::Op&, const Values& in) {
+  return {F(in[0], in[1], em.stream())};
+}
+
+bool is_int(const mx::array& a) {
+  return mx::issubdtype(a.dtype(), mx::integer);
+}
+
+Values divide(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  const mx::array &a = in[0], &b = in[1];
+  if (!is_int(a)) return {mx::divide(a, b, s)};
+  // C-style truncation; MLX's floor_divide rounds toward negative infinity.
+  mx::array q = mx::floor_divide(a, b, s);
+  mx::array r = mx::remainder(a, b, s);
+  mx::array zero = mx::zeros_like(r, s);
+  mx::array adjust = mx::logical_and(
+      mx::not_equal(r, zero, s),
+      mx::not_equal(mx::less(a, zero, s), mx::less(b, zero, s), s), s);
+  return {mx::where(adjust, mx::add(q, mx::array(1, q.dtype()), s), q, s)};
+}
+
+Values remainder(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  const mx::array &a = in[0], &b = in[1];
+  // fmod semantics: the result has the sign of the dividend.
+  mx::array r = mx::remainder(a, b, s);
+  mx::array zero = mx::zeros_like(r, s);
+  mx::array fix = mx::logical_and(
+      mx::not_equal(r, zero, s),
+      mx::not_equal(mx::less(r, zero, s), mx::less(a, zero, s), s), s);
+  return {mx::where(fix, mx::subtract(r, b, s), r, s)};
+}
+
+Values power(Emitter& em, const ir::Op& op, const Values& in) {
+  return {mx::power(in[0], in[1], em.stream())};
+}
+
+Values logical_or_bitwise(Emitter& em, const Values& in,
+                          mx::array (*logical)(const mx::array&,
+                                               const mx::array&,
+                                               mx::StreamOrDevice),
+                          mx::array (*bitwise)(const mx::array&,
+                                               const mx::array&,
+                                               mx::StreamOrDevice)) {
+  if (in[0].dtype() == mx::bool_) return {logical(in[0], in[1], em.stream())};
+  return {bitwise(in[0], in[1], em.stream())};
+}
+
+Values and_(Emitter& em, const ir::Op&, const Values& in) {
+  return logical_or_bitwise(em, in, mx::logical_and, mx::bitwise_and);
+}
+Values or_(Emitter& em, const ir::Op&, const Values& in) {
+  return logical_or_bitwise(em, in, mx::logical_or, mx::bitwise_or);
+}
+Values xor_(Emitter& em, const ir::Op&, const Values& in) {
+  return logical_or_bitwise(em, in, mx::not_equal, mx::bitwise_xor);
+}
+
+Values not_(Emitter& em, const ir::Op&, const Values& in) {
+  if (in[0].dtype() == mx::bool_) return {mx::logical_not(in[0], em.stream())};
+  return {mx::bitwise_invert(in[0], em.stream())};
+}
+
+mx::Dtype unsigned_of(mx::Dtype d) {
+  switch (d.size()) {
+    case 1: return mx::uint8;
+    case 2: return mx::uint16;
+    case 4: return mx::uint32;
+    default: return mx::uint64;
+  }
+}
+
+// StableHLO defines shifts by >= the bit width: 0 for left and logical right
+// shifts, all sign bits for arithmetic right shifts.
+mx::array shift_in_range(Emitter& em, const mx::array& amount) {
+  auto s = em.stream();
+  int bits = static_cast<int>(amount.dtype().size() * 8);
+  mx::array a = mx::astype(amount, mx::int64, s);
+  return mx::logical_and(mx::greater_equal(a, mx::array(0, mx::int64), s),
+                         mx::less(a, mx::array(bits, mx::int64), s), s);
+}
+
+Values shift_left(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  mx::array shifted = mx::left_shift(in[0], in[1], s);
+  return {mx::where(shift_in_range(em, in[1]), shifted,
+                    mx::zeros_like(shifted, s), s)};
+}
+
+Values shift_right_logical(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  mx::Dtype d = in[0].dtype();
+  mx::Dtype u = unsigned_of(d);
+  mx::array shifted = mx::view(
+      mx::right_shift(mx::view(in[0], u, s), mx::view(in[1], u, s), s), d, s);
+  return {mx::where(shift_in_range(em, in[1]), shifted,
+                    mx::zeros_like(shifted, s), s)};
+}
+
+Values shift_right_arithmetic(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  int bits = static_cast<int>(in[0].dtype().size() * 8);
+  mx::array amount = mx::where(shift_in_range(em, in[1]), in[1],
+                               mx::array(bits - 1, in[1].dtype()), s);
+  return {mx::right_shift(in[0], amount, s)};
+}
+
+Values negate(Emitter& em, const ir::Op&, const Values& in) {
+  return {mx::negative(in[0], em.stream())};
+}
+
+Values abs_(Emitter& em, const ir::Op& op, const Values& in) {
+  mx::array r = mx::abs(in[0], em.stream());
+  // abs of complex is real.
+  return {mx::astype(r, result_dtype(em, op), em.stream())};
+}
+
+Values sign(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  mx::array r = mx::sign(in[0], s);
+  // sign(NaN) is NaN in StableHLO.
+  if (mx::issubdtype(in[0].dtype(), mx::floating))
+    r = mx::where(mx::isnan(in[0], s), in[0], r, s);
+  return {r};
+}
+
+Values cbrt(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  const mx::array& x = in[0];
+  mx::array third = mx::array(1.0f / 3.0f, x.dtype());
+  mx::array mag = mx::power(mx::abs(x, s), third, s);
+  return {mx::multiply(mx::sign(x, s), mag, s)};
+}
+
+Values round_even(Emitter& em, const ir::Op&, const Values& in) {
+  return {mx::round(in[0], 0, em.stream())};
+}
+
+Values round_afz(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  const mx::array& x = in[0];
+  mx::array half = mx::array(0.5f, x.dtype());
+  mx::array r = mx::floor(mx::add(mx::abs(x, s), half, s), s);
+  return {mx::multiply(mx::sign(x, s), r, s)};
+}
+
+Values is_finite(Emitter& em, const ir::Op&, const Values& in) {
+  return {mx::isfinite(in[0], em.stream())};
+}
+
+Values logistic(Emitter& em, const ir::Op&, const Values& in) {
+  return {mx::sigmoid(in[0], em.stream())};
+}
+
+Values popcnt(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  mx::Dtype d = in[0].dtype();
+  mx::array x = mx::view(in[0], unsigned_of(d), s);
+  mx::array count = mx::zeros_like(x, s);
+  mx::array one = mx::array(1, x.dtype());
+  for (size_t bit = 0; bit < d.size() * 8; ++bit) {
+    count = mx::add(count, mx::bitwise_and(x, one, s), s);
+    x = mx::right_shift(x, one, s);
+  }
+  return {mx::view(count, d, s)};
+}
+
+Values count_leading_zeros(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  mx::Dtype d = in[0].dtype();
+  int bits = static_cast<int>(d.size() * 8);
+  mx::array x = mx::view(in[0], unsigned_of(d), s);
+  // Count leading zeros as the number of top bits before the first set bit.
+  mx::array result = mx::full(x.shape(), mx::array(bits), mx::int32, s);
+  mx::array one = mx::array(1, x.dtype());
+  for (int bit = 0; bit < bits; ++bit) {
+    mx::array set = mx::not_equal(
+        mx::bitwise_and(mx::right_shift(x, mx::array(bit, x.dtype()), s), one,
+                        s),
+        mx::zeros_like(x, s), s);
+    result = mx::where(set, mx::array(bits - 1 - bit, mx::int32), result, s);
+  }
+  return {mx::astype(result, d, s)};
+}
+
+Values convert(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  mx::Dtype to = result_dtype(em, op);
+  const mx::array& x = in[0];
+  if (mx::issubdtype(x.dtype(), mx::complexfloating) &&
+      !mx::issubdtype(to, mx::complexfloating))
+    return {mx::astype(mx::real(x, s), to, s)};
+  if (to == mx::bool_) return {mx::not_equal(x, mx::zeros_like(x, s), s)};
+  return {mx::astype(x, to, s)};
+}
+
+Values bitcast_convert(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  mx::Dtype to = result_dtype(em, op);
+  mx::array v = mx::view(in[0], to, s);
+  return {mx::reshape(v, result_shape(em, op), s)};
+}
+
+Values complex_(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  mx::array i = mx::array(std::complex<float>(0.0f, 1.0f));
+  return {mx::add(mx::astype(in[0], mx::complex64, s),
+                  mx::multiply(mx::astype(in[1], mx::complex64, s), i, s), s)};
+}
+
+Values clamp(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  // operand order is (min, x, max)
+  return {mx::minimum(mx::maximum(in[1], in[0], s), in[2], s)};
+}
+
+Values select(Emitter& em, const ir::Op&, const Values& in) {
+  return {mx::where(in[0], in[1], in[2], em.stream())};
+}
+
+Values reduce_precision(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  int64_t exp_bits = int_attr(op, "exponent_bits");
+  int64_t man_bits = int_attr(op, "mantissa_bits");
+  mx::Dtype d = in[0].dtype();
+  // The common cases are exact round trips through a narrower MLX type.
+  if (exp_bits == 8 && man_bits == 7)
+    return {mx::astype(mx::astype(in[0], mx::bfloat16, s), d, s)};
+  if (exp_bits == 5 && man_bits == 10)
+    return {mx::astype(mx::astype(in[0], mx::float16, s), d, s)};
+  if ((d == mx::float32 && exp_bits >= 8 && man_bits >= 23) ||
+      (d == mx::float16 && exp_bits >= 5 && man_bits >= 10) ||
+      (d == mx::bfloat16 && exp_bits >= 8 && man_bits >= 7))
+    return {in[0]};
+  fail_unsupported(op, "reduce_precision to e" + std::to_string(exp_bits) +
+                           "m" + std::to_string(man_bits));
+}
+
+}  // namespace
+
+void register_elementwise(Registry& r) {
+  r.add("stablehlo.add", binary<mx::add>);
+  r.add("stablehlo.subtract", binary<mx::subtract>);
+  r.add("stablehlo.multiply", binary<mx::multiply>);
+  r.add("stablehlo.divide", divide);
+  r.add("stablehlo.remainder", remainder);
+  r.add("stablehlo.maximum", binary<mx::maximum>);
+  r.add("stablehlo.minimum", binary<mx::minimum>);
+  r.add("stablehlo.power", power);
+  r.add("stablehlo.atan2", binary<mx::arctan2>);
+  r.add("stablehlo.and", and_);
+  r.add("stablehlo.or", or_);
+  r.add("stablehlo.xor", xor_);
+  r.add("stablehlo.not", not_);
+  r.add("stablehlo.shift_left", shift_left);
+  r.add("stablehlo.shift_right_logical", shift_right_logical);
+  r.add("stablehlo.shift_right_arithmetic", shift_right_arithmetic);
+  r.add("stablehlo.negate", negate);
+  r.add("stablehlo.abs", abs_);
+  r.add("stablehlo.sign", sign);
+  r.add("stablehlo.exponential", unary<mx::exp>);
+  r.add("stablehlo.exponential_minus_one", unary<mx::expm1>);
+  r.add("stablehlo.log", unary<mx::log>);
+  r.add("stablehlo.log_plus_one", unary<mx::log1p>);
+  r.add("stablehlo.logistic", logistic);
+  r.add("stablehlo.sqrt", unary<mx::sqrt>);
+  r.add("stablehlo.rsqrt", unary<mx::rsqrt>);
+  r.add("stablehlo.cbrt", cbrt);
+  r.add("stablehlo.sine", unary<mx::sin>);
+  r.add("stablehlo.cosine", unary<mx::cos>);
+  r.add("stablehlo.tan", unary<mx::tan>);
+  r.add("stablehlo.tanh", unary<mx::tanh>);
+  r.add("stablehlo.floor", unary<mx::floor>);
+  r.add("stablehlo.ceil", unary<mx::ceil>);
+  r.add("stablehlo.round_nearest_even", round_even);
+  r.add("stablehlo.round_nearest_afz", round_afz);
+  r.add("stablehlo.is_finite", is_finite);
+  r.add("stablehlo.popcnt", popcnt);
+  r.add("stablehlo.count_leading_zeros", count_leading_zeros);
+  r.add("stablehlo.real", unary<mx::real>);
+  r.add("stablehlo.imag", unary<mx::imag>);
+  r.add("stablehlo.complex", complex_);
+  r.add("stablehlo.convert", convert);
+  r.add("stablehlo.bitcast_convert", bitcast_convert);
+  r.add("stablehlo.clamp", clamp);
+  r.add("stablehlo.select", select);
+  r.add("stablehlo.reduce_precision", reduce_precision);
+}
+
+}  // namespace applejax::lower

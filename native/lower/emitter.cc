@@ -1,0 +1,170 @@
+#include "lower/emitter.h"
+
+#include <mlx/ops.h>
+
+#include "lower/dtype.h"
+#include "lower/errors.h"
+
+namespace applejax::lower {
+
+namespace {
+// Nesting of calls and regions deeper than this is a malformed program, and
+// following it would exhaust the native stack.
+constexpr int kMaxDepth = 256;
+
+Registry build_registry() {
+  Registry r;
+  register_elementwise(r);
+  register_compare(r);
+  register_constants(r);
+  register_shape(r);
+  register_dot(r);
+  register_reduce(r);
+  register_control_flow(r);
+  return r;
+}
+
+bool is_terminator(std::string_view name) {
+  return name == "func.return" || name == "stablehlo.return";
+}
+}  // namespace
+
+const Registry& Registry::instance() {
+  static const Registry registry = build_registry();
+  return registry;
+}
+
+void Registry::add(std::string_view op_name, LowerFn fn) {
+  table_[std::string(op_name)] = fn;
+}
+
+LowerFn Registry::find(std::string_view op_name) const {
+  auto it = table_.find(std::string(op_name));
+  return it == table_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> Registry::names() const {
+  std::vector<std::string> out;
+  for (auto& [k, v] : table_) out.push_back(k);
+  return out;
+}
+
+Emitter::Emitter(const ir::Module& module, mx::StreamOrDevice stream)
+    : module_(module), stream_(stream), env_(module.values.size()) {}
+
+void Emitter::bind(ir::ValueId id, mx::array value) {
+  env_.at(id).emplace(std::move(value));
+}
+
+const mx::array& Emitter::lookup(const ir::Op& op, ir::ValueId id) const {
+  if (id >= env_.size() || !env_[id])
+    fail(op, "uses value %" + std::to_string(id) + " before it is defined");
+  return *env_[id];
+}
+
+Values Emitter::call(const ir::Function& fn, const Values& args) {
+  if (fn.body.blocks.size() != 1)
+    throw LowerError("function @" + fn.name + " has " +
+                     std::to_string(fn.body.blocks.size()) +
+                     " blocks; StableHLO functions have exactly one");
+  return run_region(fn.body, args);
+}
+
+Values Emitter::run_region(const ir::Region& region, const Values& args) {
+  if (region.blocks.size() != 1)
+    throw LowerError("a region with " + std::to_string(region.blocks.size()) +
+                     " blocks cannot be lowered; StableHLO regions have one");
+  const ir::Block& block = region.blocks.front();
+  if (block.arguments.size() != args.size())
+    throw LowerError("a region expects " +
+                     std::to_string(block.arguments.size()) +
+                     " arguments but was given " + std::to_string(args.size()));
+  if (++depth_ > kMaxDepth) {
+    depth_ = 0;
+    throw LowerError("calls and regions nest deeper than " +
+                     std::to_string(kMaxDepth));
+  }
+  for (size_t i = 0; i < args.size(); ++i) bind(block.arguments[i], args[i]);
+  Values out = run_block(block);
+  --depth_;
+  return out;
+}
+
+Values Emitter::run_block(const ir::Block& block) {
+  const Registry& registry = Registry::instance();
+  for (const ir::Op& op : block.ops) {
+    Values operands;
+    operands.reserve(op.operands.size());
+    for (ir::ValueId id : op.operands) operands.push_back(lookup(op, id));
+    if (is_terminator(op.name)) return operands;
+
+    LowerFn fn = registry.find(op.name);
+    if (!fn) fail_unsupported(op, "no lowering for this op");
+    Values results;
+    try {
+      results = fn(*this, op, operands);
+    } catch (const LowerError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // MLX reports shape/dtype problems as std::invalid_argument and friends.
+      fail(op, std::string("MLX rejected the lowering: ") + e.what());
+    }
+    if (results.size() != op.results.size())
+      fail(op, "lowering produced " + std::to_string(results.size()) +
+                   " results, the op declares " +
+                   std::to_string(op.results.size()));
+    for (size_t i = 0; i < results.size(); ++i) {
+      const ir::Type& t = module_.values[op.results[i]];
+      if (t.is_tensor()) {
+        if (results[i].shape() != to_shape(t.shape))
+          fail(op, "lowering produced shape mismatch for result " +
+                       std::to_string(i) + " (expected " + ir::to_string(t) +
+                       ")");
+        auto want = to_mlx(t.element);
+        if (want && results[i].dtype() != *want)
+          results[i] = mx::astype(results[i], *want, stream_);
+      }
+      bind(op.results[i], std::move(results[i]));
+    }
+  }
+  throw LowerError("a block ends without a return");
+}
+
+mx::Shape to_shape(const std::vector<int64_t>& dims) {
+  mx::Shape s;
+  for (int64_t d : dims) s.push_back(static_cast<mx::ShapeElem>(d));
+  return s;
+}
+
+mx::Dtype result_dtype(const Emitter& em, const ir::Op& op, size_t index) {
+  const ir::Type& t = em.type_of(op.results.at(index));
+  auto d = to_mlx(t.element);
+  if (!d)
+    fail_unsupported(op, std::string("element type ") +
+                             std::string(ir::element_type_name(t.element)) +
+                             " has no MLX equivalent");
+  return *d;
+}
+
+mx::Shape result_shape(const Emitter& em, const ir::Op& op, size_t index) {
+  const ir::Type& t = em.type_of(op.results.at(index));
+  for (int64_t d : t.shape)
+    if (d == ir::kDynamic)
+      fail_unsupported(op, "dynamic shapes are not supported");
+  return to_shape(t.shape);
+}
+
+std::vector<int64_t> int_list(const ir::Op& op, std::string_view attr) {
+  const ir::Attribute* a = op.attr(attr);
+  if (!a) return {};
+  return a->ints();
+}
+
+int64_t int_attr(const ir::Op& op, std::string_view attr) {
+  const ir::Attribute* a = op.attr(attr);
+  if (!a || a->kind != ir::Attribute::Kind::kInteger)
+    fail(op, "missing integer attribute '" + std::string(attr) + "'");
+  return a->i;
+}
+
+}  // namespace applejax::lower

@@ -1,0 +1,78 @@
+// Walks IR functions and builds the equivalent MLX graph.
+//
+// Lowering is an interpretation of the IR over lazy mx::arrays: every op
+// becomes MLX calls, nothing is computed until the caller evaluates the
+// results (or control flow needs a predicate).
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <mlx/array.h>
+#include <mlx/stream.h>
+#include <mlx/utils.h>
+
+#include "ir/ir.h"
+
+namespace applejax::lower {
+
+namespace mx = mlx::core;
+using Values = std::vector<mx::array>;
+
+class Emitter;
+using LowerFn = Values (*)(Emitter&, const ir::Op&, const Values& operands);
+
+class Registry {
+ public:
+  static const Registry& instance();
+  void add(std::string_view op_name, LowerFn fn);
+  LowerFn find(std::string_view op_name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::unordered_map<std::string, LowerFn> table_;
+};
+
+// One function per op family file; Registry::instance() calls them all.
+void register_elementwise(Registry& r);
+void register_compare(Registry& r);
+void register_constants(Registry& r);
+void register_shape(Registry& r);
+void register_dot(Registry& r);
+void register_reduce(Registry& r);
+void register_control_flow(Registry& r);
+
+class Emitter {
+ public:
+  Emitter(const ir::Module& module, mx::StreamOrDevice stream);
+
+  Values call(const ir::Function& fn, const Values& args);
+  // Runs the single block of `region` with `args` bound to its arguments and
+  // returns the operands of its terminator.
+  Values run_region(const ir::Region& region, const Values& args);
+
+  const ir::Module& module() const { return module_; }
+  mx::StreamOrDevice stream() const { return stream_; }
+  const ir::Type& type_of(ir::ValueId v) const { return module_.values[v]; }
+
+ private:
+  Values run_block(const ir::Block& block);
+  void bind(ir::ValueId id, mx::array value);
+  const mx::array& lookup(const ir::Op& op, ir::ValueId id) const;
+
+  const ir::Module& module_;
+  mx::StreamOrDevice stream_;
+  std::vector<std::optional<mx::array>> env_;
+  int depth_ = 0;
+};
+
+// Helpers shared by the op families.
+mx::Dtype result_dtype(const Emitter& em, const ir::Op& op, size_t index = 0);
+mx::Shape result_shape(const Emitter& em, const ir::Op& op, size_t index = 0);
+mx::Shape to_shape(const std::vector<int64_t>& dims);
+std::vector<int64_t> int_list(const ir::Op& op, std::string_view attr);
+int64_t int_attr(const ir::Op& op, std::string_view attr);
+
+}  // namespace applejax::lower

@@ -1,0 +1,179 @@
+// Ops that move data without arithmetic: broadcast, reshape, transpose,
+// slicing, concatenation, padding, reversal.
+#include <numeric>
+
+#include <mlx/ops.h>
+
+#include "lower/emitter.h"
+#include "lower/errors.h"
+
+namespace applejax::lower {
+namespace {
+
+std::vector<int> to_int(const std::vector<int64_t>& v) {
+  return std::vector<int>(v.begin(), v.end());
+}
+
+Values broadcast_in_dim(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  mx::Shape out = result_shape(em, op);
+  std::vector<int64_t> dims = int_list(op, "broadcast_dimensions");
+  const mx::array& x = in[0];
+  if (dims.size() != x.shape().size())
+    fail(op, "broadcast_dimensions has " + std::to_string(dims.size()) +
+                 " entries for an operand of rank " +
+                 std::to_string(x.ndim()));
+  // Place each operand dim at its target position (size 1 elsewhere), in the
+  // operand's order; a transpose first if the dims are not increasing.
+  std::vector<int> order(dims.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return dims[a] < dims[b]; });
+  mx::array y = x;
+  if (!std::is_sorted(dims.begin(), dims.end())) y = mx::transpose(x, order, s);
+  mx::Shape staged(out.size(), 1);
+  for (size_t i = 0; i < order.size(); ++i)
+    staged[dims[order[i]]] = x.shape()[order[i]];
+  y = mx::reshape(y, staged, s);
+  return {mx::broadcast_to(y, out, s)};
+}
+
+Values reshape(Emitter& em, const ir::Op& op, const Values& in) {
+  return {mx::reshape(in[0], result_shape(em, op), em.stream())};
+}
+
+Values transpose(Emitter& em, const ir::Op& op, const Values& in) {
+  return {mx::transpose(in[0], to_int(int_list(op, "permutation")),
+                        em.stream())};
+}
+
+Values slice(Emitter& em, const ir::Op& op, const Values& in) {
+  auto start = to_shape(int_list(op, "start_indices"));
+  auto stop = to_shape(int_list(op, "limit_indices"));
+  auto strides = to_shape(int_list(op, "strides"));
+  if (strides.empty()) strides = mx::Shape(start.size(), 1);
+  return {mx::slice(in[0], start, stop, strides, em.stream())};
+}
+
+// Start indices are clamped so the slice stays in bounds, as StableHLO says.
+std::vector<mx::array> clamped_starts(Emitter& em, const mx::array& operand,
+                                      const mx::Shape& sizes,
+                                      const Values& starts) {
+  auto s = em.stream();
+  std::vector<mx::array> out;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int hi = operand.shape()[i] - sizes[i];
+    out.push_back(mx::clip(mx::astype(starts[i], mx::int32, s),
+                           mx::array(0), mx::array(hi), s));
+  }
+  return out;
+}
+
+Values dynamic_slice(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  mx::Shape sizes = to_shape(int_list(op, "slice_sizes"));
+  Values starts(in.begin() + 1, in.end());
+  auto clamped = clamped_starts(em, in[0], sizes, starts);
+  std::vector<int> axes(clamped.size());
+  std::iota(axes.begin(), axes.end(), 0);
+  mx::array start = clamped.empty() ? mx::array({}, mx::int32)
+                                    : mx::stack(clamped, s);
+  return {mx::slice(in[0], start, axes, sizes, s)};
+}
+
+Values dynamic_update_slice(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  const mx::array& update = in[1];
+  Values starts(in.begin() + 2, in.end());
+  auto clamped = clamped_starts(em, in[0], update.shape(), starts);
+  std::vector<int> axes(clamped.size());
+  std::iota(axes.begin(), axes.end(), 0);
+  mx::array start = clamped.empty() ? mx::array({}, mx::int32)
+                                    : mx::stack(clamped, s);
+  return {mx::slice_update(in[0], update, start, axes, s)};
+}
+
+Values concatenate(Emitter& em, const ir::Op& op, const Values& in) {
+  int64_t dim = int_attr(op, "dimension");
+  return {mx::concatenate(in, static_cast<int>(dim), em.stream())};
+}
+
+Values reverse(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  mx::array x = in[0];
+  for (int64_t d : int_list(op, "dimensions")) {
+    int n = x.shape()[d];
+    if (n <= 1) continue;
+    mx::Shape start(x.ndim(), 0), stop = x.shape(), step(x.ndim(), 1);
+    start[d] = n - 1;
+    stop[d] = -n - 1;
+    step[d] = -1;
+    x = mx::slice(x, start, stop, step, s);
+  }
+  return {x};
+}
+
+Values pad(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  auto lo = int_list(op, "edge_padding_low");
+  auto hi = int_list(op, "edge_padding_high");
+  auto interior = int_list(op, "interior_padding");
+  mx::array x = in[0];
+  const mx::array& value = in[1];
+  int rank = static_cast<int>(x.ndim());
+  // Interior padding: scatter the operand into a strided view of a filled
+  // array.
+  bool any_interior = false;
+  for (int64_t v : interior) any_interior |= v != 0;
+  if (any_interior) {
+    mx::Shape dilated(rank);
+    mx::Shape strides(rank);
+    for (int d = 0; d < rank; ++d) {
+      int n = x.shape()[d];
+      strides[d] = static_cast<int>(interior[d]) + 1;
+      dilated[d] = n == 0 ? 0 : (n - 1) * strides[d] + 1;
+    }
+    mx::array base = mx::full(dilated, value, x.dtype(), s);
+    x = mx::slice_update(base, x, mx::Shape(rank, 0), dilated, strides, s);
+  }
+  // Negative edge padding crops; positive pads.
+  mx::Shape crop_start(rank), crop_stop(rank);
+  std::vector<std::pair<int, int>> widths(rank);
+  for (int d = 0; d < rank; ++d) {
+    int n = x.shape()[d];
+    crop_start[d] = lo[d] < 0 ? static_cast<int>(-lo[d]) : 0;
+    crop_stop[d] = hi[d] < 0 ? n + static_cast<int>(hi[d]) : n;
+    if (crop_stop[d] < crop_start[d]) crop_stop[d] = crop_start[d];
+    widths[d] = {lo[d] > 0 ? static_cast<int>(lo[d]) : 0,
+                 hi[d] > 0 ? static_cast<int>(hi[d]) : 0};
+  }
+  x = mx::slice(x, crop_start, crop_stop, s);
+  std::vector<int> axes(rank);
+  std::iota(axes.begin(), axes.end(), 0);
+  mx::Shape low(rank), high(rank);
+  for (int d = 0; d < rank; ++d) {
+    low[d] = widths[d].first;
+    high[d] = widths[d].second;
+  }
+  return {mx::pad(x, axes, low, high, mx::astype(value, x.dtype(), s),
+                  "constant", s)};
+}
+
+Values identity(Emitter&, const ir::Op&, const Values& in) { return in; }
+
+}  // namespace
+
+void register_shape(Registry& r) {
+  r.add("stablehlo.broadcast_in_dim", broadcast_in_dim);
+  r.add("stablehlo.reshape", reshape);
+  r.add("stablehlo.transpose", transpose);
+  r.add("stablehlo.slice", slice);
+  r.add("stablehlo.dynamic_slice", dynamic_slice);
+  r.add("stablehlo.dynamic_update_slice", dynamic_update_slice);
+  r.add("stablehlo.concatenate", concatenate);
+  r.add("stablehlo.reverse", reverse);
+  r.add("stablehlo.pad", pad);
+  r.add("stablehlo.optimization_barrier", identity);
+}
+
+}  // namespace applejax::lower

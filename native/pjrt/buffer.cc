@@ -1,0 +1,296 @@
+// Buffer entries: host-to-device upload, queries, and device-to-host copies.
+#include <cstdlib>
+#include <cstring>
+
+#include <mlx/ops.h>
+
+#include "lower/dtype.h"
+#include "pjrt/entry.h"
+#include "pjrt/objects.h"
+#include "pjrt/surface.h"
+#include "pjrt/types.h"
+
+namespace applejax::pjrt {
+namespace {
+
+namespace mx = mlx::core;
+
+runtime::Buffer& live(PJRT_Buffer* b, const char* entry) {
+  require(b, "buffer");
+  if (b->buffer->deleted)
+    throw ApiError{PJRT_Error_Code_FAILED_PRECONDITION,
+                   std::string(entry) + ": the buffer has been deleted"};
+  return *b->buffer;
+}
+
+PJRT_Buffer* wrap_buffer(PJRT_Client* client, runtime::BufferPtr buffer) {
+  auto* b = new PJRT_Buffer;
+  b->client = client;
+  b->type = to_buffer_type(buffer->element);
+  size_t rank = buffer->dims.size();
+  for (size_t i = 0; i < rank; ++i) b->minor_to_major.push_back(int64_t(rank - 1 - i));
+  b->buffer = std::move(buffer);
+  return b;
+}
+
+// Copies a possibly strided host array into dense row-major `dst`.
+void gather_strided(uint8_t* dst, const uint8_t* src, const std::vector<int64_t>& dims,
+                    const int64_t* strides, size_t elem, size_t dim = 0) {
+  if (dim == dims.size()) {
+    std::memcpy(dst, src, elem);
+    return;
+  }
+  size_t inner = elem;
+  for (size_t d = dim + 1; d < dims.size(); ++d) inner *= size_t(dims[d]);
+  for (int64_t i = 0; i < dims[dim]; ++i)
+    gather_strided(dst + size_t(i) * inner, src + i * strides[dim], dims, strides, elem,
+                   dim + 1);
+}
+
+bool is_dense(const std::vector<int64_t>& dims, const int64_t* strides, size_t elem) {
+  int64_t expect = int64_t(elem);
+  for (size_t d = dims.size(); d-- > 0;) {
+    if (dims[d] != 1 && strides[d] != expect) return false;
+    expect *= dims[d];
+  }
+  return true;
+}
+
+PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
+  return guarded("PJRT_Client_BufferFromHostBuffer", [&] {
+    auto* client = require(args->client, "client");
+    ir::ElementType element = to_element_type(args->type);
+    auto dtype = lower::to_mlx(element);
+    if (!dtype)
+      throw ApiError{PJRT_Error_Code_UNIMPLEMENTED,
+                     "mps: arrays of dtype " +
+                         std::string(ir::element_type_name(element)) +
+                         " cannot be placed on the mps device (MLX has no such type)"};
+    if (*dtype == mx::float64 && client->mlx_device.type == mx::Device::gpu)
+      throw ApiError{PJRT_Error_Code_UNIMPLEMENTED,
+                     "mps: float64 arrays are not supported on the GPU; use float32"};
+    auto buffer = std::make_shared<runtime::Buffer>();
+    buffer->element = element;
+    buffer->dims.assign(args->dims, args->dims + args->num_dims);
+    for (int64_t d : buffer->dims)
+      if (d < 0) invalid("negative dimension in BufferFromHostBuffer");
+    size_t elem = dtype->size();
+    size_t bytes = size_t(buffer->num_elements()) * elem;
+    void* copy = std::malloc(bytes ? bytes : 1);
+    if (!copy) throw std::bad_alloc();
+    const auto* src = static_cast<const uint8_t*>(args->data);
+    if (bytes && (!args->byte_strides || args->num_byte_strides != args->num_dims ||
+                  is_dense(buffer->dims, args->byte_strides, elem)))
+      std::memcpy(copy, src, bytes);
+    else if (bytes)
+      gather_strided(static_cast<uint8_t*>(copy), src, buffer->dims, args->byte_strides,
+                     elem);
+    mx::Shape shape(buffer->dims.begin(), buffer->dims.end());
+    buffer->array.emplace(copy, shape, *dtype, [](void* p) { std::free(p); });
+    buffer->ready = runtime::Event::ready();
+    // We copied synchronously, so the caller may reuse its memory at once.
+    args->done_with_host_buffer = wrap(runtime::Event::ready());
+    args->buffer = wrap_buffer(client, std::move(buffer));
+  });
+}
+
+PJRT_Error* buffer_destroy(PJRT_Buffer_Destroy_Args* args) {
+  delete args->buffer;
+  return nullptr;
+}
+
+PJRT_Error* buffer_element_type(PJRT_Buffer_ElementType_Args* args) {
+  return guarded("PJRT_Buffer_ElementType",
+                 [&] { args->type = require(args->buffer, "buffer")->type; });
+}
+
+PJRT_Error* buffer_dimensions(PJRT_Buffer_Dimensions_Args* args) {
+  return guarded("PJRT_Buffer_Dimensions", [&] {
+    auto& dims = require(args->buffer, "buffer")->buffer->dims;
+    args->dims = dims.data();
+    args->num_dims = dims.size();
+  });
+}
+
+PJRT_Error* buffer_unpadded_dimensions(PJRT_Buffer_UnpaddedDimensions_Args* args) {
+  return guarded("PJRT_Buffer_UnpaddedDimensions", [&] {
+    auto& dims = require(args->buffer, "buffer")->buffer->dims;
+    args->unpadded_dims = dims.data();
+    args->num_dims = dims.size();
+  });
+}
+
+PJRT_Error* buffer_dynamic_dimension_indices(
+    PJRT_Buffer_DynamicDimensionIndices_Args* args) {
+  args->dynamic_dim_indices = nullptr;
+  args->num_dynamic_dims = 0;
+  return nullptr;
+}
+
+PJRT_Error* buffer_get_memory_layout(PJRT_Buffer_GetMemoryLayout_Args* args) {
+  return guarded("PJRT_Buffer_GetMemoryLayout", [&] {
+    auto* b = require(args->buffer, "buffer");
+    PJRT_Buffer_MemoryLayout& layout = args->layout;
+    layout.struct_size = PJRT_Buffer_MemoryLayout_STRUCT_SIZE;
+    layout.extension_start = nullptr;
+    layout.type = PJRT_Buffer_MemoryLayout_Type_Tiled;
+    layout.tiled = {};
+    layout.tiled.struct_size = PJRT_Buffer_MemoryLayout_Tiled_STRUCT_SIZE;
+    layout.tiled.minor_to_major = b->minor_to_major.data();
+    layout.tiled.minor_to_major_size = b->minor_to_major.size();
+    layout.tiled.num_tiles = 0;
+  });
+}
+
+PJRT_Error* buffer_on_device_size(PJRT_Buffer_OnDeviceSizeInBytes_Args* args) {
+  return guarded("PJRT_Buffer_OnDeviceSizeInBytes", [&] {
+    args->on_device_size_in_bytes = require(args->buffer, "buffer")->buffer->byte_size();
+  });
+}
+
+PJRT_Error* buffer_device(PJRT_Buffer_Device_Args* args) {
+  return guarded("PJRT_Buffer_Device",
+                 [&] { args->device = &require(args->buffer, "buffer")->client->device; });
+}
+
+PJRT_Error* buffer_memory(PJRT_Buffer_Memory_Args* args) {
+  return guarded("PJRT_Buffer_Memory",
+                 [&] { args->memory = &require(args->buffer, "buffer")->client->memory; });
+}
+
+PJRT_Error* buffer_delete(PJRT_Buffer_Delete_Args* args) {
+  return guarded("PJRT_Buffer_Delete", [&] {
+    PJRT_Buffer* handle = require(args->buffer, "buffer");
+    handle->buffer->deleted = true;
+    // Queued behind any work that reads it (the worker is FIFO), then the
+    // device memory goes.
+    runtime::BufferPtr held = handle->buffer;
+    handle->client->worker.post([held] { held->array.reset(); });
+  });
+}
+
+PJRT_Error* buffer_is_deleted(PJRT_Buffer_IsDeleted_Args* args) {
+  return guarded("PJRT_Buffer_IsDeleted", [&] {
+    args->is_deleted = require(args->buffer, "buffer")->buffer->deleted;
+  });
+}
+
+PJRT_Error* buffer_is_on_cpu(PJRT_Buffer_IsOnCpu_Args* args) {
+  // Even on MLX's CPU device the memory is ours, not the host runtime's.
+  args->is_on_cpu = false;
+  return nullptr;
+}
+
+PJRT_Error* buffer_ready_event(PJRT_Buffer_ReadyEvent_Args* args) {
+  return guarded("PJRT_Buffer_ReadyEvent",
+                 [&] { args->event = wrap(require(args->buffer, "buffer")->buffer->ready); });
+}
+
+bool is_row_major(const PJRT_Buffer_MemoryLayout* layout, size_t rank, size_t elem,
+                  const std::vector<int64_t>& dims) {
+  if (!layout) return true;
+  if (layout->type == PJRT_Buffer_MemoryLayout_Type_Tiled) {
+    const auto& t = layout->tiled;
+    if (t.num_tiles != 0 || t.minor_to_major_size != rank) return false;
+    for (size_t i = 0; i < rank; ++i)
+      if (t.minor_to_major[i] != int64_t(rank - 1 - i)) return false;
+    return true;
+  }
+  const auto& s = layout->strides;
+  return s.num_byte_strides == rank && is_dense(dims, s.byte_strides, elem);
+}
+
+PJRT_Error* buffer_to_host(PJRT_Buffer_ToHostBuffer_Args* args) {
+  return guarded("PJRT_Buffer_ToHostBuffer", [&] {
+    PJRT_Buffer* handle = require(args->src, "src");
+    runtime::BufferPtr buffer = handle->buffer;
+    live(handle, "PJRT_Buffer_ToHostBuffer");
+    size_t bytes = buffer->byte_size();
+    if (!args->dst) {
+      args->dst_size = bytes;
+      return;
+    }
+    if (args->dst_size < bytes)
+      invalid("PJRT_Buffer_ToHostBuffer: destination holds " +
+              std::to_string(args->dst_size) + " bytes, the buffer needs " +
+              std::to_string(bytes));
+    size_t elem = size_t(ir::element_bit_width(buffer->element) / 8);
+    if (!is_row_major(args->host_layout, buffer->dims.size(), elem, buffer->dims))
+      throw ApiError{PJRT_Error_Code_UNIMPLEMENTED,
+                     "PJRT_Buffer_ToHostBuffer: only dense row-major host layouts are "
+                     "supported"};
+    auto done = std::make_shared<runtime::Event>();
+    void* dst = args->dst;
+    handle->client->worker.post([buffer, done, dst, bytes] {
+      if (auto err = buffer->ready->wait()) return done->set_error(*err);
+      try {
+        if (!buffer->array) return done->set_error("the buffer has been deleted");
+        mx::array a = mx::contiguous(*buffer->array);
+        a.eval();
+        if (bytes) std::memcpy(dst, a.data<uint8_t>(), bytes);
+        done->set_ready();
+      } catch (const std::exception& e) {
+        done->set_error(std::string("copying the result to the host failed: ") +
+                        e.what());
+      }
+    });
+    args->event = wrap(done);
+  });
+}
+
+PJRT_Error* buffer_copy_to_device(PJRT_Buffer_CopyToDevice_Args* args) {
+  return guarded("PJRT_Buffer_CopyToDevice", [&] {
+    PJRT_Buffer* src = require(args->buffer, "buffer");
+    live(src, "PJRT_Buffer_CopyToDevice");
+    // One device: arrays are immutable, so the copy can share storage.
+    auto copy = std::make_shared<runtime::Buffer>();
+    copy->element = src->buffer->element;
+    copy->dims = src->buffer->dims;
+    auto original = src->buffer;
+    auto ready = std::make_shared<runtime::Event>();
+    copy->ready = ready;
+    original->ready->on_ready([original, copy, ready](const std::optional<std::string>& e) {
+      if (e) return ready->set_error(*e);
+      copy->array = original->array;
+      ready->set_ready();
+    });
+    args->dst_buffer = wrap_buffer(src->client, std::move(copy));
+  });
+}
+
+PJRT_Error* buffer_copy_to_memory(PJRT_Buffer_CopyToMemory_Args* args) {
+  PJRT_Buffer_CopyToDevice_Args inner{};
+  inner.struct_size = PJRT_Buffer_CopyToDevice_Args_STRUCT_SIZE;
+  inner.buffer = args->buffer;
+  PJRT_Error* err = buffer_copy_to_device(&inner);
+  args->dst_buffer = inner.dst_buffer;
+  return err;
+}
+
+}  // namespace
+
+PJRT_Buffer* make_buffer_handle(PJRT_Client* client, runtime::BufferPtr buffer) {
+  return wrap_buffer(client, std::move(buffer));
+}
+
+void install_buffer_entries(PJRT_Api& api) {
+  api.PJRT_Client_BufferFromHostBuffer = buffer_from_host;
+  api.PJRT_Buffer_Destroy = buffer_destroy;
+  api.PJRT_Buffer_ElementType = buffer_element_type;
+  api.PJRT_Buffer_Dimensions = buffer_dimensions;
+  api.PJRT_Buffer_UnpaddedDimensions = buffer_unpadded_dimensions;
+  api.PJRT_Buffer_DynamicDimensionIndices = buffer_dynamic_dimension_indices;
+  api.PJRT_Buffer_GetMemoryLayout = buffer_get_memory_layout;
+  api.PJRT_Buffer_OnDeviceSizeInBytes = buffer_on_device_size;
+  api.PJRT_Buffer_Device = buffer_device;
+  api.PJRT_Buffer_Memory = buffer_memory;
+  api.PJRT_Buffer_Delete = buffer_delete;
+  api.PJRT_Buffer_IsDeleted = buffer_is_deleted;
+  api.PJRT_Buffer_IsOnCpu = buffer_is_on_cpu;
+  api.PJRT_Buffer_ReadyEvent = buffer_ready_event;
+  api.PJRT_Buffer_ToHostBuffer = buffer_to_host;
+  api.PJRT_Buffer_CopyToDevice = buffer_copy_to_device;
+  api.PJRT_Buffer_CopyToMemory = buffer_copy_to_memory;
+}
+
+}  // namespace applejax::pjrt

@@ -1,0 +1,238 @@
+// Client entries: creation, platform facts, device lists and Compile.
+#include <cstdio>
+#include <cstdlib>
+
+#include <mlx/device.h>
+#include <mlx/version.h>
+
+#include "pjrt/entry.h"
+#include "pjrt/objects.h"
+#include "pjrt/surface.h"
+#include "pjrt/types.h"
+
+namespace applejax::pjrt {
+namespace {
+
+namespace mx = mlx::core;
+
+constexpr char kPlatformName[] = "mps";
+
+// Metal on macOS; CUDA when MLX was built with it and a GPU is present;
+// otherwise MLX's CPU device, which is how Linux development runs.
+mx::Device pick_device() {
+  mx::Device gpu(mx::Device::gpu);
+  if (mx::is_available(gpu)) return gpu;
+  return mx::Device(mx::Device::cpu);
+}
+
+std::string backend_name(const mx::Device& d) {
+  if (d.type == mx::Device::cpu) return "cpu";
+#ifdef __APPLE__
+  return "metal";
+#else
+  return "cuda";
+#endif
+}
+
+PJRT_Error* client_create(PJRT_Client_Create_Args* args) {
+  return guarded("PJRT_Client_Create", [&] {
+    auto client = std::make_unique<PJRT_Client>();
+    client->mlx_device = pick_device();
+    std::string backend = backend_name(client->mlx_device);
+    client->platform_version =
+        "applejax 0.1.0 (MLX " + std::string(mx::version()) + ", " + backend + ")";
+
+    PJRT_Device& dev = client->device;
+    dev.client = client.get();
+    dev.description.id = 0;
+    dev.description.kind = "MLX " + backend;
+    dev.description.to_string = "MpsDevice(id=0, backend=" + backend + ")";
+    dev.description.debug_string = "mps:0";
+    dev.memory = &client->memory;
+
+    MemorySpace& mem = client->memory;
+    mem.vtable = nullptr;
+    mem.device = &dev;
+    mem.debug_string = "mps:0 device memory";
+    mem.to_string = "MpsMemory(device)";
+
+    client->device_list[0] = &dev;
+    client->memory_list[0] = &mem;
+    args->client = client.release();
+  });
+}
+
+PJRT_Error* client_destroy(PJRT_Client_Destroy_Args* args) {
+  return guarded("PJRT_Client_Destroy", [&] { delete args->client; });
+}
+
+PJRT_Error* client_platform_name(PJRT_Client_PlatformName_Args* args) {
+  args->platform_name = kPlatformName;
+  args->platform_name_size = sizeof(kPlatformName) - 1;
+  return nullptr;
+}
+
+PJRT_Error* client_process_index(PJRT_Client_ProcessIndex_Args* args) {
+  args->process_index = 0;
+  return nullptr;
+}
+
+PJRT_Error* client_platform_version(PJRT_Client_PlatformVersion_Args* args) {
+  return guarded("PJRT_Client_PlatformVersion", [&] {
+    auto* c = require(args->client, "client");
+    args->platform_version = c->platform_version.data();
+    args->platform_version_size = c->platform_version.size();
+  });
+}
+
+PJRT_Error* client_devices(PJRT_Client_Devices_Args* args) {
+  return guarded("PJRT_Client_Devices", [&] {
+    args->devices = require(args->client, "client")->device_list;
+    args->num_devices = 1;
+  });
+}
+
+PJRT_Error* client_addressable_devices(PJRT_Client_AddressableDevices_Args* args) {
+  return guarded("PJRT_Client_AddressableDevices", [&] {
+    args->addressable_devices = require(args->client, "client")->device_list;
+    args->num_addressable_devices = 1;
+  });
+}
+
+PJRT_Error* client_lookup_device(PJRT_Client_LookupDevice_Args* args) {
+  return guarded("PJRT_Client_LookupDevice", [&] {
+    auto* c = require(args->client, "client");
+    if (args->id != 0)
+      throw ApiError{PJRT_Error_Code_NOT_FOUND,
+                     "no mps device with id " + std::to_string(args->id) +
+                         "; the plugin has one device, id 0"};
+    args->device = &c->device;
+  });
+}
+
+PJRT_Error* client_lookup_addressable_device(
+    PJRT_Client_LookupAddressableDevice_Args* args) {
+  return guarded("PJRT_Client_LookupAddressableDevice", [&] {
+    auto* c = require(args->client, "client");
+    if (args->local_hardware_id != 0)
+      throw ApiError{PJRT_Error_Code_NOT_FOUND,
+                     "no mps device with local id " +
+                         std::to_string(args->local_hardware_id)};
+    args->addressable_device = &c->device;
+  });
+}
+
+PJRT_Error* client_addressable_memories(PJRT_Client_AddressableMemories_Args* args) {
+  return guarded("PJRT_Client_AddressableMemories", [&] {
+    args->addressable_memories = require(args->client, "client")->memory_list;
+    args->num_addressable_memories = 1;
+  });
+}
+
+PJRT_Error* client_default_device_assignment(
+    PJRT_Client_DefaultDeviceAssignment_Args* args) {
+  return guarded("PJRT_Client_DefaultDeviceAssignment", [&] {
+    if (args->num_replicas * args->num_partitions != 1)
+      throw ApiError{PJRT_Error_Code_UNIMPLEMENTED,
+                     "the mps plugin has one device; " +
+                         std::to_string(args->num_replicas) + " replicas x " +
+                         std::to_string(args->num_partitions) +
+                         " partitions cannot be placed"};
+    if (args->default_assignment_size >= 1) args->default_assignment[0] = 0;
+  });
+}
+
+std::string fingerprint_of(const char* data, size_t size) {
+  // FNV-1a: cheap, stable across runs, enough to tell programs apart.
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < size; ++i) {
+    h ^= static_cast<uint8_t>(data[i]);
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::shared_ptr<CompiledProgram> describe(std::shared_ptr<runtime::Program> program,
+                                          std::string fingerprint) {
+  static constexpr char kDeviceKind[] = "device";
+  auto c = std::make_shared<CompiledProgram>();
+  c->name = program->name();
+  c->fingerprint = std::move(fingerprint);
+  for (const ir::Type& t : program->output_types()) {
+    if (!t.is_tensor())
+      throw ApiError{PJRT_Error_Code_UNIMPLEMENTED,
+                     "the program returns a " + ir::to_string(t) +
+                         "; only tensor results are supported"};
+    c->output_types.push_back(to_buffer_type(t.element));
+    c->output_dims.insert(c->output_dims.end(), t.shape.begin(), t.shape.end());
+    c->output_dim_sizes.push_back(t.shape.size());
+    c->output_memory_kinds.push_back(kDeviceKind);
+    c->output_memory_kind_sizes.push_back(sizeof(kDeviceKind) - 1);
+  }
+  c->program = std::move(program);
+  return c;
+}
+
+// APPLEJAX_DUMP_DIR=<dir> keeps every artifact JAX sends, for bug reports and
+// for replaying a program without Python (the Deno harness, the fuzzers).
+void maybe_dump(const PJRT_Program& program, const std::string& fingerprint) {
+  const char* dir = std::getenv("APPLEJAX_DUMP_DIR");
+  if (!dir || !*dir) return;
+  std::string path = std::string(dir) + "/" + fingerprint + ".mlirbc";
+  if (FILE* f = std::fopen(path.c_str(), "wb")) {
+    std::fwrite(program.code, 1, program.code_size, f);
+    std::fclose(f);
+  }
+}
+
+PJRT_Error* client_compile(PJRT_Client_Compile_Args* args) {
+  return guarded("PJRT_Client_Compile", [&] {
+    auto* client = require(args->client, "client");
+    const PJRT_Program* program = require(args->program, "program");
+    std::string format(program->format, program->format_size);
+    if (format != "mlir")
+      throw ApiError{PJRT_Error_Code_INVALID_ARGUMENT,
+                     "program format '" + format +
+                         "' is not supported; the mps plugin reads StableHLO "
+                         "portable artifacts (format 'mlir')"};
+    std::string fingerprint = fingerprint_of(program->code, program->code_size);
+    maybe_dump(*program, fingerprint);
+    std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(program->code),
+                                   program->code_size);
+    std::shared_ptr<runtime::Program> compiled;
+    try {
+      // MLX state is only touched on the worker thread.
+      client->worker.run_sync([&] {
+        compiled = runtime::Program::from_artifact(bytes, client->mlx_device);
+      });
+    } catch (const std::exception& e) {
+      throw ApiError{PJRT_Error_Code_INVALID_ARGUMENT,
+                     std::string("mps: cannot compile this program: ") + e.what()};
+    }
+    auto exe = std::make_unique<PJRT_LoadedExecutable>();
+    exe->client = client;
+    exe->compiled = describe(std::move(compiled), std::move(fingerprint));
+    args->executable = exe.release();
+  });
+}
+
+}  // namespace
+
+void install_client_entries(PJRT_Api& api) {
+  api.PJRT_Client_Create = client_create;
+  api.PJRT_Client_Destroy = client_destroy;
+  api.PJRT_Client_PlatformName = client_platform_name;
+  api.PJRT_Client_ProcessIndex = client_process_index;
+  api.PJRT_Client_PlatformVersion = client_platform_version;
+  api.PJRT_Client_Devices = client_devices;
+  api.PJRT_Client_AddressableDevices = client_addressable_devices;
+  api.PJRT_Client_LookupDevice = client_lookup_device;
+  api.PJRT_Client_LookupAddressableDevice = client_lookup_addressable_device;
+  api.PJRT_Client_AddressableMemories = client_addressable_memories;
+  api.PJRT_Client_DefaultDeviceAssignment = client_default_device_assignment;
+  api.PJRT_Client_Compile = client_compile;
+}
+
+}  // namespace applejax::pjrt

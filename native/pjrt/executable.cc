@@ -1,0 +1,227 @@
+// Executable and loaded-executable entries, and Execute.
+#include <mlx/ops.h>
+
+#include "pjrt/entry.h"
+#include "pjrt/objects.h"
+#include "pjrt/surface.h"
+
+namespace applejax::pjrt {
+namespace {
+
+namespace mx = mlx::core;
+
+const CompiledProgram& compiled_of(PJRT_Executable* e) {
+  return *require(e, "executable")->compiled;
+}
+
+PJRT_Error* executable_destroy(PJRT_Executable_Destroy_Args* args) {
+  delete args->executable;
+  return nullptr;
+}
+
+PJRT_Error* executable_name(PJRT_Executable_Name_Args* args) {
+  return guarded("PJRT_Executable_Name", [&] {
+    const auto& c = compiled_of(args->executable);
+    args->executable_name = c.name.data();
+    args->executable_name_size = c.name.size();
+  });
+}
+
+PJRT_Error* executable_num_replicas(PJRT_Executable_NumReplicas_Args* args) {
+  args->num_replicas = 1;
+  return nullptr;
+}
+
+PJRT_Error* executable_num_partitions(PJRT_Executable_NumPartitions_Args* args) {
+  args->num_partitions = 1;
+  return nullptr;
+}
+
+PJRT_Error* executable_num_outputs(PJRT_Executable_NumOutputs_Args* args) {
+  return guarded("PJRT_Executable_NumOutputs", [&] {
+    args->num_outputs = compiled_of(args->executable).output_types.size();
+  });
+}
+
+PJRT_Error* executable_code_size(PJRT_Executable_SizeOfGeneratedCodeInBytes_Args* args) {
+  args->size_in_bytes = 0;
+  return nullptr;
+}
+
+PJRT_Error* executable_output_element_types(PJRT_Executable_OutputElementTypes_Args* args) {
+  return guarded("PJRT_Executable_OutputElementTypes", [&] {
+    const auto& c = compiled_of(args->executable);
+    args->output_types = const_cast<PJRT_Buffer_Type*>(c.output_types.data());
+    args->num_output_types = c.output_types.size();
+  });
+}
+
+PJRT_Error* executable_output_dimensions(PJRT_Executable_OutputDimensions_Args* args) {
+  return guarded("PJRT_Executable_OutputDimensions", [&] {
+    const auto& c = compiled_of(args->executable);
+    args->num_outputs = c.output_dim_sizes.size();
+    args->dims = c.output_dims.data();
+    args->dim_sizes = c.output_dim_sizes.data();
+  });
+}
+
+PJRT_Error* executable_output_memory_kinds(PJRT_Executable_OutputMemoryKinds_Args* args) {
+  return guarded("PJRT_Executable_OutputMemoryKinds", [&] {
+    const auto& c = compiled_of(args->executable);
+    args->num_outputs = c.output_memory_kinds.size();
+    args->memory_kinds = c.output_memory_kinds.data();
+    args->memory_kind_sizes = c.output_memory_kind_sizes.data();
+  });
+}
+
+PJRT_Error* executable_fingerprint(PJRT_Executable_Fingerprint_Args* args) {
+  return guarded("PJRT_Executable_Fingerprint", [&] {
+    const auto& c = compiled_of(args->executable);
+    args->executable_fingerprint = c.fingerprint.data();
+    args->executable_fingerprint_size = c.fingerprint.size();
+  });
+}
+
+PJRT_LoadedExecutable* loaded(PJRT_LoadedExecutable* e) { return require(e, "executable"); }
+
+PJRT_Error* loaded_destroy(PJRT_LoadedExecutable_Destroy_Args* args) {
+  delete args->executable;
+  return nullptr;
+}
+
+PJRT_Error* loaded_get_executable(PJRT_LoadedExecutable_GetExecutable_Args* args) {
+  return guarded("PJRT_LoadedExecutable_GetExecutable", [&] {
+    args->executable = new PJRT_Executable{require(args->loaded_executable, "executable")->compiled};
+  });
+}
+
+PJRT_Error* loaded_addressable_devices(PJRT_LoadedExecutable_AddressableDevices_Args* args) {
+  return guarded("PJRT_LoadedExecutable_AddressableDevices", [&] {
+    args->addressable_devices = loaded(args->executable)->client->device_list;
+    args->num_addressable_devices = 1;
+  });
+}
+
+PJRT_Error* loaded_logical_ids(PJRT_LoadedExecutable_AddressableDeviceLogicalIds_Args* args) {
+  static PJRT_LogicalDeviceIds only{0, 0};
+  args->addressable_device_logical_ids = &only;
+  args->num_addressable_device_logical_ids = 1;
+  return nullptr;
+}
+
+void no_assignment_deleter(PJRT_DeviceAssignmentSerialized*) {}
+
+// Zero bytes means "portable"; jaxlib calls the deleter regardless.
+PJRT_Error* loaded_device_assignment(PJRT_LoadedExecutable_GetDeviceAssignment_Args* args) {
+  args->serialized_bytes = nullptr;
+  args->serialized_bytes_size = 0;
+  args->serialized_device_assignment = nullptr;
+  args->serialized_device_assignment_deleter = no_assignment_deleter;
+  return nullptr;
+}
+
+PJRT_Error* loaded_delete(PJRT_LoadedExecutable_Delete_Args* args) {
+  return guarded("PJRT_LoadedExecutable_Delete", [&] { loaded(args->executable)->deleted = true; });
+}
+
+PJRT_Error* loaded_is_deleted(PJRT_LoadedExecutable_IsDeleted_Args* args) {
+  return guarded("PJRT_LoadedExecutable_IsDeleted",
+                 [&] { args->is_deleted = loaded(args->executable)->deleted; });
+}
+
+PJRT_Error* loaded_fingerprint(PJRT_LoadedExecutable_Fingerprint_Args* args) {
+  return guarded("PJRT_LoadedExecutable_Fingerprint", [&] {
+    const auto& c = *loaded(args->executable)->compiled;
+    args->executable_fingerprint = c.fingerprint.data();
+    args->executable_fingerprint_size = c.fingerprint.size();
+  });
+}
+
+// Queues the program on the worker and returns at once with output buffers
+// whose ready events fire when it has run.
+PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
+  return guarded("PJRT_LoadedExecutable_Execute", [&] {
+    PJRT_LoadedExecutable* exe = loaded(args->executable);
+    if (exe->deleted) invalid("PJRT_LoadedExecutable_Execute: the executable was deleted");
+    if (args->num_devices != 1)
+      invalid("the mps plugin executes on exactly one device, not " +
+              std::to_string(args->num_devices));
+    auto compiled = exe->compiled;
+    const auto& program = *compiled->program;
+    if (args->num_args != program.input_types().size())
+      invalid("the program takes " + std::to_string(program.input_types().size()) +
+              " arguments, " + std::to_string(args->num_args) + " were given");
+
+    std::vector<runtime::BufferPtr> inputs;
+    for (size_t i = 0; i < args->num_args; ++i) {
+      PJRT_Buffer* b = args->argument_lists[0][i];
+      if (!b || b->buffer->deleted)
+        invalid("argument " + std::to_string(i) + " is a deleted or null buffer");
+      inputs.push_back(b->buffer);
+    }
+
+    std::vector<runtime::BufferPtr> outputs;
+    for (const ir::Type& t : program.output_types()) {
+      auto out = std::make_shared<runtime::Buffer>();
+      out->element = t.element;
+      out->dims = t.shape;
+      out->ready = std::make_shared<runtime::Event>();
+      outputs.push_back(out);
+    }
+    auto done = std::make_shared<runtime::Event>();
+
+    exe->client->worker.post([compiled, inputs, outputs, done] {
+      auto fail = [&](const std::string& message) {
+        for (auto& o : outputs) o->ready->set_error(message);
+        done->set_error(message);
+      };
+      std::vector<mx::array> values;
+      for (auto& in : inputs) {
+        if (auto err = in->ready->wait()) return fail("an input failed: " + *err);
+        if (!in->array) return fail("an input buffer was deleted before execution");
+        values.push_back(*in->array);
+      }
+      try {
+        std::vector<mx::array> results = compiled->program->run(values);
+        for (size_t i = 0; i < outputs.size(); ++i) outputs[i]->array = std::move(results[i]);
+      } catch (const std::bad_alloc&) {
+        return fail("mps: out of memory while running " + compiled->name +
+                    ". Free arrays you no longer need or use smaller batches");
+      } catch (const std::exception& e) {
+        return fail("mps: running " + compiled->name + " failed: " + e.what());
+      }
+      for (auto& o : outputs) o->ready->set_ready();
+      done->set_ready();
+    });
+
+    for (size_t i = 0; i < outputs.size(); ++i)
+      args->output_lists[0][i] = make_buffer_handle(exe->client, outputs[i]);
+    if (args->device_complete_events) args->device_complete_events[0] = wrap(done);
+  });
+}
+
+}  // namespace
+
+void install_executable_entries(PJRT_Api& api) {
+  api.PJRT_Executable_Destroy = executable_destroy;
+  api.PJRT_Executable_Name = executable_name;
+  api.PJRT_Executable_NumReplicas = executable_num_replicas;
+  api.PJRT_Executable_NumPartitions = executable_num_partitions;
+  api.PJRT_Executable_NumOutputs = executable_num_outputs;
+  api.PJRT_Executable_SizeOfGeneratedCodeInBytes = executable_code_size;
+  api.PJRT_Executable_OutputElementTypes = executable_output_element_types;
+  api.PJRT_Executable_OutputDimensions = executable_output_dimensions;
+  api.PJRT_Executable_OutputMemoryKinds = executable_output_memory_kinds;
+  api.PJRT_Executable_Fingerprint = executable_fingerprint;
+  api.PJRT_LoadedExecutable_Destroy = loaded_destroy;
+  api.PJRT_LoadedExecutable_GetExecutable = loaded_get_executable;
+  api.PJRT_LoadedExecutable_AddressableDevices = loaded_addressable_devices;
+  api.PJRT_LoadedExecutable_AddressableDeviceLogicalIds = loaded_logical_ids;
+  api.PJRT_LoadedExecutable_GetDeviceAssignment = loaded_device_assignment;
+  api.PJRT_LoadedExecutable_Delete = loaded_delete;
+  api.PJRT_LoadedExecutable_IsDeleted = loaded_is_deleted;
+  api.PJRT_LoadedExecutable_Fingerprint = loaded_fingerprint;
+  api.PJRT_LoadedExecutable_Execute = loaded_execute;
+}
+
+}  // namespace applejax::pjrt

@@ -1,0 +1,86 @@
+// What the opaque PJRT handles point to. The C surface (the other files in
+// this folder) only translates between these and the runtime.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <mlx/device.h>
+
+#include "pjrt/pjrt_abi.h"
+#include "runtime/buffer.h"
+#include "runtime/event.h"
+#include "runtime/program.h"
+#include "runtime/worker.h"
+
+struct PJRT_DeviceDescription {
+  int id = 0;
+  std::string kind, debug_string, to_string;
+};
+
+struct PJRT_Device {
+  PJRT_DeviceDescription description;
+  PJRT_Client* client = nullptr;
+  PJRT_Memory* memory = nullptr;
+};
+
+namespace applejax::pjrt {
+// PJRT_Memory's first word belongs to the ABI; ours follow it.
+struct MemorySpace : PJRT_Memory {
+  int id = 0;
+  std::string kind = "device";
+  std::string debug_string, to_string;
+  PJRT_Device* device = nullptr;
+};
+}  // namespace applejax::pjrt
+
+struct PJRT_Client {
+  mlx::core::Device mlx_device{mlx::core::Device::cpu};
+  std::string platform_version;
+  PJRT_Device device;
+  applejax::pjrt::MemorySpace memory;
+  PJRT_Device* device_list[1] = {nullptr};
+  PJRT_Memory* memory_list[1] = {nullptr};
+  // Last member: destroyed first, so queued work finishes while the rest of
+  // the client is still alive.
+  applejax::runtime::Worker worker;
+};
+
+struct PJRT_Buffer {
+  PJRT_Client* client = nullptr;
+  applejax::runtime::BufferPtr buffer;
+  PJRT_Buffer_Type type = PJRT_Buffer_Type_INVALID;
+  std::vector<int64_t> minor_to_major;  // storage for GetMemoryLayout
+};
+
+struct PJRT_Event {
+  applejax::runtime::EventPtr event;
+};
+
+// The compiled program plus everything the Executable_* queries hand out by
+// pointer, computed once.
+namespace applejax::pjrt {
+struct CompiledProgram {
+  std::shared_ptr<runtime::Program> program;
+  std::string name;
+  std::string fingerprint;
+  std::vector<PJRT_Buffer_Type> output_types;
+  std::vector<int64_t> output_dims;
+  std::vector<size_t> output_dim_sizes;
+  std::vector<const char*> output_memory_kinds;
+  std::vector<size_t> output_memory_kind_sizes;
+};
+}  // namespace applejax::pjrt
+
+// Each LoadedExecutable_GetExecutable hands out a new one, which the caller
+// destroys; they share the compiled program.
+struct PJRT_Executable {
+  std::shared_ptr<const applejax::pjrt::CompiledProgram> compiled;
+};
+
+struct PJRT_LoadedExecutable {
+  PJRT_Client* client = nullptr;
+  std::shared_ptr<const applejax::pjrt::CompiledProgram> compiled;
+  bool deleted = false;
+};

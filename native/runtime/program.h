@@ -1,0 +1,45 @@
+// A compiled program: the IR read from the artifact, checked once at compile
+// time so that unsupported ops fail at jit time rather than at first call.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <mlx/array.h>
+#include <mlx/device.h>
+
+#include "ir/ir.h"
+
+namespace applejax::runtime {
+
+class Program {
+ public:
+  // Throws std::runtime_error (ReadError, LowerError) with a user-facing
+  // message on any problem.
+  static std::shared_ptr<Program> from_artifact(std::span<const uint8_t> bytes,
+                                                mlx::core::Device device);
+
+  const std::string& name() const { return name_; }
+  const std::vector<ir::Type>& input_types() const { return inputs_; }
+  const std::vector<ir::Type>& output_types() const { return outputs_; }
+  const ir::Module& module() const { return module_; }
+
+  // Builds the graph for the entry function and evaluates it. Runs on the
+  // worker thread only.
+  std::vector<mlx::core::array> run(const std::vector<mlx::core::array>& args) const;
+
+ private:
+  Program(ir::Module module, mlx::core::Device device);
+  void check_supported() const;
+
+  ir::Module module_;
+  mlx::core::Device device_;
+  const ir::Function* entry_ = nullptr;
+  std::string name_;
+  std::vector<ir::Type> inputs_, outputs_;
+};
+
+}  // namespace applejax::runtime
