@@ -86,8 +86,10 @@ struct Attribute {
   Type type;  // kInteger/kFloat element type, kType value, kDense tensor type
   std::vector<Attribute> array;
   std::vector<NamedAttribute> dict;
-  // kDense: the elements, row-major, little-endian, packed at
-  // element_bit_width (i1 as one byte per element). A splat holds one element.
+  // kDense: the elements, row-major, little-endian, each in
+  // ceil(element_bit_width / 8) bytes: i1 and the sub-byte types (i2, i4,
+  // f4, f6) take one byte per element, signed sub-byte integers
+  // sign-extended to the full byte. A splat holds one element.
   std::shared_ptr<const std::vector<uint8_t>> data;
   bool splat = false;
 

@@ -1,0 +1,97 @@
+// The attribute and type tables of a bytecode file, decoded lazily: an entry
+// is decoded the first time something refers to it, so garbage that nothing
+// uses is never looked at. Nesting depth is capped and cycles are rejected.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/ir.h"
+#include "vhlo/bytecode_file.h"
+#include "vhlo/resources.h"
+
+namespace applejax::vhlo {
+
+// A decoded type. Element types stand alone in the bytecode (the element of a
+// tensor is a separate type entry), so they get their own kind here.
+struct TypeValue {
+  enum class Kind : uint8_t { kElement, kTensor, kTuple, kToken, kFunction, kNone, kOther };
+  Kind kind = Kind::kOther;
+  ir::Type type;                   // kTensor, kTuple, kToken; kElement: element set
+  std::vector<ir::Type> inputs;    // kFunction
+  std::vector<ir::Type> outputs;   // kFunction
+  std::string description;         // kOther: what it was, for error messages
+};
+
+// A decoded attribute.
+struct AttrValue {
+  ir::Attribute attr;
+  std::optional<ir::Location> location;  // set when the attribute is a location
+  // A type attribute holding a function type keeps it here (ir::Type has no
+  // function kind); attr is then kType with type.kind == kNone.
+  std::shared_ptr<const TypeValue> function_type;
+};
+
+inline constexpr int kMaxNesting = 64;
+
+class AttrTypeTable {
+ public:
+  AttrTypeTable(const BytecodeFile& file, const Resources& resources);
+
+  const AttrValue& attr(uint64_t index, const ByteReader& at);
+  const TypeValue& type(uint64_t index, const ByteReader& at);
+  const AttrValue& read_attr(ByteReader& r) { return attr(r.varint(), r); }
+  const TypeValue& read_type(ByteReader& r) { return type(r.varint(), r); }
+  // A type that must be a value type (tensor, tuple or token).
+  ir::Type read_value_type(ByteReader& r);
+  // A type that must be an element type.
+  ir::ElementType read_element_type(ByteReader& r);
+
+  const BytecodeFile& file() const { return file_; }
+  const Resources& resources() const { return resources_; }
+
+ private:
+  struct Entry {
+    uint32_t dialect = 0;
+    bool custom = false;
+    Section data;
+    uint8_t state = 0;  // 0 new, 1 decoding, 2 done
+  };
+  struct DepthGuard;
+
+  const BytecodeFile& file_;
+  const Resources& resources_;
+  std::vector<Entry> attr_entries_;
+  std::vector<Entry> type_entries_;
+  std::vector<std::unique_ptr<AttrValue>> attrs_;
+  std::vector<std::unique_ptr<TypeValue>> types_;
+  int depth_ = 0;
+};
+
+// Decoders, one per dialect and kind (each in its own file). They read one
+// entry's payload from `r`, calling back into the table for nested entries.
+AttrValue decode_builtin_attr(ByteReader& r, AttrTypeTable& table);
+AttrValue decode_vhlo_attr(ByteReader& r, AttrTypeTable& table);
+TypeValue decode_builtin_type(ByteReader& r, AttrTypeTable& table);
+TypeValue decode_vhlo_type(ByteReader& r, AttrTypeTable& table);
+
+// Shared helpers for the decoders.
+std::string type_description(const TypeValue& t);
+// Reads an APInt of a known bit width (a byte up to 8 bits, else a zigzag
+// varint) and returns its raw bit pattern.
+uint64_t read_known_width_bits(ByteReader& r, int bit_width);
+// Interprets a float bit pattern of the given element type as a double.
+double float_bits_to_double(uint64_t bits, ir::ElementType e);
+// Sign- or zero-extends an integer bit pattern to int64 per element type.
+int64_t extend_integer(uint64_t bits, ir::ElementType e);
+// Reads the value of an integer or float attribute of element type e (the
+// width follows from the type) and builds a kInteger/kFloat/kBool attribute.
+ir::Attribute read_scalar_attr(ByteReader& r, ir::ElementType e);
+// Builds a kDense attribute from a tensor type and MLIR's raw element data
+// (i1 may arrive bit-packed; sub-byte types take one byte per element).
+ir::Attribute make_dense(const ir::Type& type, std::span<const uint8_t> raw, const ByteReader& at);
+
+}  // namespace applejax::vhlo
