@@ -1,6 +1,7 @@
 // Client entries: creation, platform facts, device lists and Compile.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include <mlx/device.h>
 #include <mlx/version.h>
@@ -180,6 +181,8 @@ std::shared_ptr<CompiledProgram> describe(std::shared_ptr<runtime::Program> prog
 void maybe_dump(const PJRT_Program& program, const std::string& fingerprint) {
   const char* dir = std::getenv("APPLEJAX_DUMP_DIR");
   if (!dir || !*dir) return;
+  std::error_code ec;  // a dump that cannot be written must not fail the compile
+  std::filesystem::create_directories(dir, ec);
   std::string path = std::string(dir) + "/" + fingerprint + ".mlirbc";
   if (FILE* f = std::fopen(path.c_str(), "wb")) {
     std::fwrite(program.code, 1, program.code_size, f);

@@ -1,0 +1,73 @@
+"""Shared fixtures: the mps and cpu devices and the mps-vs-cpu comparison.
+
+Every op test runs the same jitted function on the plugin and on JAX's own cpu
+backend and compares values, shapes and dtypes; the cpu backend is the oracle.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import numpy as np
+import pytest
+
+# Tests need both backends; never let the environment hide one of them.
+os.environ.pop("JAX_PLATFORMS", None)
+
+
+@pytest.fixture(scope="session")
+def mps():
+  devices = jax.devices("mps")
+  assert len(devices) == 1
+  return devices[0]
+
+
+@pytest.fixture(scope="session")
+def cpu():
+  return jax.devices("cpu")[0]
+
+
+def _tolerance(dtype) -> tuple[float, float]:
+  dtype = np.dtype(dtype)
+  if dtype == np.float16 or dtype.name == "bfloat16":
+    return 1e-2, 1e-2
+  if np.issubdtype(dtype, np.inexact):
+    return 1e-5, 1e-6
+  return 0.0, 0.0
+
+
+def run_both(fn, *args, mps_device, cpu_device):
+  """Runs jit(fn) with args committed to each device; returns (mps, cpu)."""
+  jitted = jax.jit(fn)
+  on_mps = jitted(*[jax.device_put(a, mps_device) for a in args])
+  on_cpu = jitted(*[jax.device_put(a, cpu_device) for a in args])
+  return on_mps, on_cpu
+
+
+def assert_same(got, want):
+  got_leaves, got_tree = jax.tree.flatten(got)
+  want_leaves, want_tree = jax.tree.flatten(want)
+  assert got_tree == want_tree
+  for g, w in zip(got_leaves, want_leaves):
+    assert g.shape == w.shape, (g.shape, w.shape)
+    assert g.dtype == w.dtype, (g.dtype, w.dtype)
+    rtol, atol = _tolerance(w.dtype)
+    np.testing.assert_allclose(
+        np.asarray(g, dtype=np.float64) if w.dtype.name == "bfloat16" else np.asarray(g),
+        np.asarray(w, dtype=np.float64) if w.dtype.name == "bfloat16" else np.asarray(w),
+        rtol=rtol, atol=atol)
+
+
+@pytest.fixture
+def check(mps, cpu):
+  """check(fn, *args): fn on mps must match fn on cpu; returns the mps result."""
+
+  def _check(fn, *args):
+    got, want = run_both(fn, *args, mps_device=mps, cpu_device=cpu)
+    for leaf in jax.tree.leaves(got):
+      assert leaf.devices() == {mps}
+    assert_same(got, want)
+    return got
+
+  return _check
