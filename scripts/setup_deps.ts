@@ -3,7 +3,8 @@
  *
  * Creates `.venv`, installs the Python pins of `applejax.lock.json` (skipped when
  * the installed versions already match), finds MLX's CMake package, header and
- * library directories in the pinned wheel, checks the native tools, and writes
+ * library directories in the pinned wheel, installs missing native tools (apt-get or
+ * Homebrew, when allowed) and checks their versions, and writes
  * `.deps.env`. With `--refresh` it first re-traces jax → XLA → LLVM/StableHLO over
  * the network and rewrites the lock.
  *
@@ -34,6 +35,7 @@ import {
   VENV_PYTHON,
   writeIfChanged,
 } from "./common.ts";
+import { ensureSystemTools } from "./system_tools.ts";
 
 const did: string[] = [];
 const problems: string[] = [];
@@ -211,6 +213,9 @@ async function main(): Promise<number> {
     ? ""
     : `  (warning: the lock pins ${lock.deno.version})`;
   console.log(`deno       ${deno}${denoNote}`);
+  const system = await ensureSystemTools();
+  did.push(...system.did);
+  problems.push(...system.problems);
   await ensureVenv(lock);
   await ensurePins(lock);
   const mlx = await findMlx();

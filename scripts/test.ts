@@ -153,8 +153,7 @@ async function main(): Promise<number> {
     if (!(await exists(join(ROOT, "tests", "python")))) return skip("tests/python does not exist");
     const r = await tee([VENV_PYTHON, "-m", "pytest", join(ROOT, "tests", "python"), "-q"]);
     const counts = parsePytest(r.out);
-    // pytest exits 5 when it collected no tests: nothing failed.
-    if (r.code === 5) return { status: "ok", counts, note: "no tests collected" };
+    // Exit 5 means no tests were collected: the suite vanished, which is a failure.
     return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
   });
 
