@@ -34,6 +34,9 @@ enum class ElementType : uint8_t {
 std::string_view element_type_name(ElementType t);
 // Size in bits of one element (complex counts both parts).
 int element_bit_width(ElementType t);
+// Bytes one element takes in memory: i1 and the sub-byte types take a whole
+// byte, as they do in MLX arrays and in JAX's host buffers.
+inline int element_byte_width(ElementType t) { return (element_bit_width(t) + 7) / 8; }
 bool is_float(ElementType t);
 bool is_integer(ElementType t);  // signed or unsigned, not i1
 bool is_unsigned(ElementType t);

@@ -214,7 +214,7 @@ PJRT_Error* buffer_to_host(PJRT_Buffer_ToHostBuffer_Args* args) {
       invalid("PJRT_Buffer_ToHostBuffer: destination holds " +
               std::to_string(args->dst_size) + " bytes, the buffer needs " +
               std::to_string(bytes));
-    size_t elem = size_t(ir::element_bit_width(buffer->element) / 8);
+    size_t elem = size_t(ir::element_byte_width(buffer->element));
     if (!is_row_major(args->host_layout, buffer->dims.size(), elem, buffer->dims))
       throw ApiError{PJRT_Error_Code_UNIMPLEMENTED,
                      "PJRT_Buffer_ToHostBuffer: only dense row-major host layouts are "

@@ -10,7 +10,7 @@ int64_t Buffer::num_elements() const {
 
 size_t Buffer::byte_size() const {
   return static_cast<size_t>(num_elements()) *
-         static_cast<size_t>(ir::element_bit_width(element)) / 8;
+         static_cast<size_t>(ir::element_byte_width(element));
 }
 
 }  // namespace applejax::runtime
