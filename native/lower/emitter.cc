@@ -21,6 +21,7 @@ Registry build_registry() {
   register_dot(r);
   register_reduce(r);
   register_control_flow(r);
+  register_composite(r);
   return r;
 }
 

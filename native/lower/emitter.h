@@ -43,6 +43,7 @@ void register_shape(Registry& r);
 void register_dot(Registry& r);
 void register_reduce(Registry& r);
 void register_control_flow(Registry& r);
+void register_composite(Registry& r);
 
 class Emitter {
  public:
