@@ -6,6 +6,8 @@
 // out here.
 #include <mlx/ops.h>
 
+#include <cstdint>
+
 #include "lower/emitter.h"
 #include "lower/errors.h"
 
@@ -205,6 +207,34 @@ Values count_leading_zeros(Emitter& em, const ir::Op&, const Values& in) {
   return {mx::astype(result, d, s)};
 }
 
+// XLA converts floats to integers with saturation (out-of-range values go
+// to the type's min or max, NaN to 0); a plain cast wraps or is undefined.
+mx::array saturating_float_to_int(const mx::array& x, mx::Dtype to, mx::StreamOrDevice s) {
+  int64_t lo = 0;
+  uint64_t hi = 0;
+  switch (to.val()) {
+    case mx::Dtype::Val::int8: lo = INT8_MIN, hi = INT8_MAX; break;
+    case mx::Dtype::Val::int16: lo = INT16_MIN, hi = INT16_MAX; break;
+    case mx::Dtype::Val::int32: lo = INT32_MIN, hi = INT32_MAX; break;
+    case mx::Dtype::Val::int64: lo = INT64_MIN, hi = INT64_MAX; break;
+    case mx::Dtype::Val::uint8: hi = UINT8_MAX; break;
+    case mx::Dtype::Val::uint16: hi = UINT16_MAX; break;
+    case mx::Dtype::Val::uint32: hi = UINT32_MAX; break;
+    default: hi = UINT64_MAX; break;
+  }
+  // Compared in float32: the bounds round to a power of two (or stay exact),
+  // and every float at or beyond them is out of range.
+  mx::array xf = mx::astype(x, mx::float32, s);
+  mx::array below = mx::less_equal(xf, mx::array(static_cast<float>(lo)), s);
+  mx::array above = mx::greater_equal(xf, mx::array(static_cast<float>(hi)), s);
+  mx::array bad = mx::logical_or(mx::logical_or(below, above, s), mx::isnan(xf, s), s);
+  mx::array y = mx::astype(mx::where(bad, mx::zeros_like(x, s), x, s), to, s);
+  mx::array lo_v = mx::astype(mx::array(lo, mx::int64), to, s);
+  mx::array hi_v = mx::astype(mx::array(hi, mx::uint64), to, s);
+  y = mx::where(above, hi_v, y, s);
+  return mx::where(below, lo_v, y, s);
+}
+
 Values convert(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   mx::Dtype to = result_dtype(em, op);
@@ -213,6 +243,8 @@ Values convert(Emitter& em, const ir::Op& op, const Values& in) {
       !mx::issubdtype(to, mx::complexfloating))
     return {mx::astype(mx::real(x, s), to, s)};
   if (to == mx::bool_) return {mx::not_equal(x, mx::zeros_like(x, s), s)};
+  if (mx::issubdtype(x.dtype(), mx::floating) && mx::issubdtype(to, mx::integer))
+    return {saturating_float_to_int(x, to, s)};
   return {mx::astype(x, to, s)};
 }
 

@@ -91,6 +91,18 @@ Values Emitter::run_region(const ir::Region& region, const Values& args) {
   return out;
 }
 
+Values Emitter::run_region_elementwise(const ir::Region& region, const Values& args) {
+  ++elementwise_;
+  try {
+    Values out = run_region(region, args);
+    --elementwise_;
+    return out;
+  } catch (...) {
+    --elementwise_;
+    throw;
+  }
+}
+
 Values Emitter::run_block(const ir::Block& block) {
   const Registry& registry = Registry::instance();
   for (const ir::Op& op : block.ops) {
@@ -117,7 +129,8 @@ Values Emitter::run_block(const ir::Block& block) {
     for (size_t i = 0; i < results.size(); ++i) {
       const ir::Type& t = module_.values[op.results[i]];
       if (t.is_tensor()) {
-        if (results[i].shape() != to_shape(t.shape))
+        bool scalar_body = elementwise_ > 0 && t.shape.empty();
+        if (!scalar_body && results[i].shape() != to_shape(t.shape))
           fail(op, "lowering produced shape mismatch for result " +
                        std::to_string(i) + " (expected " + ir::to_string(t) +
                        ")");

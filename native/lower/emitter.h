@@ -53,6 +53,10 @@ class Emitter {
   // Runs the single block of `region` with `args` bound to its arguments and
   // returns the operands of its terminator.
   Values run_region(const ir::Region& region, const Values& args);
+  // Runs a region written for scalars (a reduce or sort body) on whole
+  // arrays: its ops are elementwise, so applying them to arrays computes the
+  // body for every element at once. Rank-0 result types are not enforced.
+  Values run_region_elementwise(const ir::Region& region, const Values& args);
 
   const ir::Module& module() const { return module_; }
   mx::StreamOrDevice stream() const { return stream_; }
@@ -67,6 +71,7 @@ class Emitter {
   mx::StreamOrDevice stream_;
   std::vector<std::optional<mx::array>> env_;
   int depth_ = 0;
+  int elementwise_ = 0;  // > 0 inside run_region_elementwise
 };
 
 // Helpers shared by the op families.

@@ -1,9 +1,16 @@
 // stablehlo.reduce.
 //
-// The reduction body is a region; the common bodies (one binary op over the
-// two block arguments) map onto MLX's reductions. Other bodies are refused by
-// name until a general path exists.
+// Bodies that are one binary op over the two block arguments (sum, prod,
+// max, min, all, any) map onto MLX's reductions. Every other body —
+// variadic reductions such as argmax, custom combiners — runs as a tree:
+// the reduced axes are flattened into one trailing axis, padded with the
+// init values to a power of two, and the body is applied elementwise to the
+// two halves until one element is left. StableHLO leaves the order of
+// combination unspecified, so any associative body gives the same result
+// as XLA (up to floating-point reassociation).
 #include <mlx/ops.h>
+
+#include <numeric>
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
@@ -18,40 +25,108 @@ std::string simple_body(const ir::Region& body) {
   if (b.arguments.size() != 2 || b.ops.size() != 2) return "";
   const ir::Op& op = b.ops[0];
   const ir::Op& ret = b.ops[1];
-  if (op.operands.size() != 2 || ret.operands.size() != 1 ||
-      ret.operands[0] != op.results.at(0))
+  if (op.operands.size() != 2 || ret.operands.size() != 1 || ret.operands[0] != op.results.at(0))
     return "";
-  bool uses_args = (op.operands[0] == b.arguments[0] &&
-                    op.operands[1] == b.arguments[1]) ||
-                   (op.operands[0] == b.arguments[1] &&
-                    op.operands[1] == b.arguments[0]);
+  bool uses_args = (op.operands[0] == b.arguments[0] && op.operands[1] == b.arguments[1]) ||
+                   (op.operands[0] == b.arguments[1] && op.operands[1] == b.arguments[0]);
   return uses_args ? op.name : "";
 }
 
-Values reduce(Emitter& em, const ir::Op& op, const Values& in) {
-  auto s = em.stream();
-  if (in.size() != 2 || op.regions.size() != 1)
-    fail_unsupported(op, "variadic reduce with " +
-                             std::to_string(in.size() / 2) + " operands");
-  std::vector<int64_t> dims64 = int_list(op, "dimensions");
-  std::vector<int> axes(dims64.begin(), dims64.end());
-  const mx::array &x = in[0], &init = in[1];
-  std::string body = simple_body(op.regions[0]);
+Values simple_reduce(const std::string& body, const mx::array& x, const mx::array& init,
+                     const std::vector<int>& axes, mx::StreamOrDevice s) {
   bool is_bool = x.dtype() == mx::bool_;
-  if (body == "stablehlo.add")
-    return {mx::add(mx::sum(x, axes, false, s), init, s)};
-  if (body == "stablehlo.multiply")
-    return {mx::multiply(mx::prod(x, axes, false, s), init, s)};
-  if (body == "stablehlo.maximum")
-    return {mx::maximum(mx::max(x, axes, false, s), init, s)};
-  if (body == "stablehlo.minimum")
-    return {mx::minimum(mx::min(x, axes, false, s), init, s)};
+  if (body == "stablehlo.add") return {mx::add(mx::sum(x, axes, false, s), init, s)};
+  if (body == "stablehlo.multiply") return {mx::multiply(mx::prod(x, axes, false, s), init, s)};
+  if (body == "stablehlo.maximum") return {mx::maximum(mx::max(x, axes, false, s), init, s)};
+  if (body == "stablehlo.minimum") return {mx::minimum(mx::min(x, axes, false, s), init, s)};
   if (body == "stablehlo.and" && is_bool)
     return {mx::logical_and(mx::all(x, axes, false, s), init, s)};
   if (body == "stablehlo.or" && is_bool)
     return {mx::logical_or(mx::any(x, axes, false, s), init, s)};
-  fail_unsupported(op, body.empty() ? "reduce with a general body"
-                                    : "reduce with body " + body);
+  return {};
+}
+
+Values tree_reduce(Emitter& em, const ir::Op& op, const Values& xs, const Values& inits,
+                   const std::vector<int>& axes) {
+  auto s = em.stream();
+  const mx::Shape& shape = xs[0].shape();
+  int rank = static_cast<int>(shape.size());
+  std::vector<bool> reduced(rank, false);
+  for (int a : axes) reduced.at(a) = true;
+  std::vector<int> perm;
+  mx::Shape kept;
+  for (int d = 0; d < rank; ++d) {
+    if (!reduced[d]) {
+      perm.push_back(d);
+      kept.push_back(shape[d]);
+    }
+  }
+  int64_t n = 1;
+  for (int a : axes) {
+    perm.push_back(a);
+    n *= shape[a];
+  }
+  size_t k = xs.size();
+  auto init_like = [&](size_t i, mx::Shape sh) {
+    return mx::broadcast_to(mx::astype(inits[i], xs[i].dtype(), s), sh, s);
+  };
+  if (n == 0) {
+    Values out;
+    for (size_t i = 0; i < k; ++i) out.push_back(init_like(i, kept));
+    return out;
+  }
+  int64_t width = 1;
+  while (width < n) width *= 2;
+  Values cur;
+  for (size_t i = 0; i < k; ++i) {
+    mx::Shape flat = kept;
+    flat.push_back(static_cast<mx::ShapeElem>(n));
+    mx::array x = mx::reshape(mx::transpose(xs[i], perm, s), flat, s);
+    if (width > n) {
+      mx::Shape pad_shape = kept;
+      pad_shape.push_back(static_cast<mx::ShapeElem>(width - n));
+      x = mx::concatenate({x, init_like(i, pad_shape)}, -1, s);
+    }
+    cur.push_back(x);
+  }
+  int last = static_cast<int>(kept.size());
+  // Slices [lo, hi) of the trailing axis.
+  auto trailing = [&](const mx::array& x, int64_t lo, int64_t hi) {
+    mx::Shape start(kept.size() + 1, 0), stop = kept;
+    start[last] = static_cast<mx::ShapeElem>(lo);
+    stop.push_back(static_cast<mx::ShapeElem>(hi));
+    return mx::slice(x, start, stop, s);
+  };
+  for (int64_t half = width / 2; half >= 1; half /= 2) {
+    Values args;
+    for (size_t i = 0; i < k; ++i) args.push_back(trailing(cur[i], 0, half));
+    for (size_t i = 0; i < k; ++i) args.push_back(trailing(cur[i], half, 2 * half));
+    cur = em.run_region_elementwise(op.regions[0], args);
+    if (cur.size() != k) fail(op, "the reduce body returns " + std::to_string(cur.size()) + " values, not " + std::to_string(k));
+  }
+  // The init values take part once, as in XLA's sequential reduction.
+  Values args;
+  for (size_t i = 0; i < k; ++i) args.push_back(init_like(i, kept));
+  for (size_t i = 0; i < k; ++i) args.push_back(mx::squeeze(cur[i], {last}, s));
+  return em.run_region_elementwise(op.regions[0], args);
+}
+
+Values reduce(Emitter& em, const ir::Op& op, const Values& in) {
+  if (in.empty() || in.size() % 2 != 0 || op.regions.size() != 1)
+    fail(op, "reduce needs pairs of operands and init values and one body");
+  size_t k = in.size() / 2;
+  Values xs(in.begin(), in.begin() + k), inits(in.begin() + k, in.end());
+  std::vector<int64_t> dims64 = int_list(op, "dimensions");
+  std::vector<int> axes(dims64.begin(), dims64.end());
+  for (int a : axes)
+    if (a < 0 || a >= static_cast<int>(xs[0].ndim())) fail(op, "reduce dimension out of range");
+  bool empty = false;
+  for (int a : axes) empty = empty || xs[0].shape(a) == 0;
+  if (k == 1 && !empty) {
+    Values fast = simple_reduce(simple_body(op.regions[0]), xs[0], inits[0], axes, em.stream());
+    if (!fast.empty()) return fast;
+  }
+  return tree_reduce(em, op, xs, inits, axes);
 }
 
 }  // namespace

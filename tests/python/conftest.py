@@ -33,15 +33,18 @@ def _tolerance(dtype) -> tuple[float, float]:
   if dtype == np.float16 or dtype.name == "bfloat16":
     return 1e-2, 1e-2
   if np.issubdtype(dtype, np.inexact):
-    return 1e-5, 1e-6
+    return 1e-5, 1e-5
   return 0.0, 0.0
 
 
 def run_both(fn, *args, mps_device, cpu_device):
   """Runs jit(fn) with args committed to each device; returns (mps, cpu)."""
   jitted = jax.jit(fn)
-  on_mps = jitted(*[jax.device_put(a, mps_device) for a in args])
-  on_cpu = jitted(*[jax.device_put(a, cpu_device) for a in args])
+  # default_device places functions without arguments (iota, constants) too.
+  with jax.default_device(mps_device):
+    on_mps = jitted(*[jax.device_put(a, mps_device) for a in args])
+  with jax.default_device(cpu_device):
+    on_cpu = jitted(*[jax.device_put(a, cpu_device) for a in args])
   return on_mps, on_cpu
 
 
@@ -71,3 +74,29 @@ def check(mps, cpu):
     return got
 
   return _check
+
+
+_WIDE = {np.dtype(np.int64), np.dtype(np.uint64), np.dtype(np.float64), np.dtype(np.complex128)}
+
+
+@pytest.fixture(autouse=True)
+def x64_for_wide_dtypes(request):
+  """Cases parametrised with a 64-bit dtype run with jax_enable_x64, or JAX
+  would silently test the 32-bit type instead."""
+  params = getattr(getattr(request.node, "callspec", None), "params", {})
+  wide = False
+  for v in params.values():
+    if v is None:  # np.dtype(None) is float64
+      continue
+    try:
+      wide = wide or np.dtype(v) in _WIDE
+    except TypeError:
+      pass
+  if not wide:
+    yield
+    return
+  jax.config.update("jax_enable_x64", True)
+  try:
+    yield
+  finally:
+    jax.config.update("jax_enable_x64", False)
