@@ -22,6 +22,7 @@ Registry build_registry() {
   register_reduce(r);
   register_control_flow(r);
   register_composite(r);
+  register_sort(r);
   return r;
 }
 

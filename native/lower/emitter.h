@@ -44,6 +44,7 @@ void register_dot(Registry& r);
 void register_reduce(Registry& r);
 void register_control_flow(Registry& r);
 void register_composite(Registry& r);
+void register_sort(Registry& r);
 
 class Emitter {
  public:
