@@ -23,6 +23,8 @@ Registry build_registry() {
   register_control_flow(r);
   register_composite(r);
   register_sort(r);
+  register_gather(r);
+  register_scatter(r);
   return r;
 }
 

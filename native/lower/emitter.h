@@ -45,6 +45,8 @@ void register_reduce(Registry& r);
 void register_control_flow(Registry& r);
 void register_composite(Registry& r);
 void register_sort(Registry& r);
+void register_gather(Registry& r);
+void register_scatter(Registry& r);
 
 class Emitter {
  public:

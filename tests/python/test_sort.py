@@ -51,18 +51,11 @@ def test_zero_size(check):
   check(jnp.sort, np.zeros((0, 3), np.float32))
 
 
-NEEDS_GATHER = pytest.mark.xfail(
-    reason="gather/scatter are not lowered yet (issue 5)", strict=True,
-    raises=jax.errors.JaxRuntimeError)
-
-
-@NEEDS_GATHER
 def test_median_and_quantile(check):
   x = sample(np.float32, (6, 11), seed=4)
   check(lambda v: (jnp.median(v, axis=1), jnp.quantile(v, 0.25, axis=0)), x)
 
 
-@NEEDS_GATHER
 def test_sort_grad(check):
   x = sample(np.float32, (8,), seed=5)
   check(jax.grad(lambda v: jnp.sum(jnp.sort(v) * jnp.arange(8.0))), x)

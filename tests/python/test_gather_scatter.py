@@ -1,0 +1,95 @@
+"""gather and scatter as JAX emits them: indexing, take, take_along_axis, .at[] updates,
+embedding lookups, batched (vmapped) indexing, out-of-bounds behaviour, gradients."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+from op_inputs import ids, sample
+
+DTYPES = [np.float32, np.float16, np.int32, np.uint8, np.bool_]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids(DTYPES))
+@pytest.mark.parametrize("case", ["take_rows", "take_cols", "fancy_2d", "take_along_axis",
+                                  "negative_index", "embedding"])
+def test_gather(check, dtype, case):
+  x = sample(dtype, (6, 5), seed=1)
+  idx = np.array([4, 0, 2, 2], np.int32)
+  fn = {
+      "take_rows": lambda v, i: v[i],
+      "take_cols": lambda v, i: v[:, i],
+      "fancy_2d": lambda v, i: v[i, i[::-1]],
+      "take_along_axis": lambda v, i: jnp.take_along_axis(v, jnp.broadcast_to(i[None, :], (6, 4)) % 5, axis=1),
+      "negative_index": lambda v, i: v[-i - 1],
+      "embedding": lambda v, i: jnp.take(v, i.reshape(2, 2), axis=0),
+  }[case]
+  check(fn, x, idx)
+
+
+def test_gather_out_of_bounds_clamps(check):
+  x = sample(np.float32, (5, 4), seed=2)
+  idx = np.array([7, -9, 3], np.int32)
+  check(lambda v, i: (jnp.take(v, i, axis=0, mode="clip"), lax.dynamic_index_in_dim(v, i[0], 0)), x, idx)
+  check(lambda v, i: v.at[i].get(mode="fill", fill_value=-1.0), x, idx)
+
+
+def test_vmapped_gather(check):
+  x = sample(np.float32, (3, 7), seed=3)
+  idx = np.array([[1, 2], [6, 0], [3, 3]], np.int32)
+  check(jax.vmap(lambda v, i: v[i]), x, idx)
+
+
+def test_cross_entropy_with_integer_labels(check):
+  logits = sample(np.float32, (8, 10), seed=4)
+  labels = np.array([1, 0, 9, 3, 3, 5, 7, 2], np.int32)
+
+  def loss(lg, lb):
+    logp = jax.nn.log_softmax(lg)
+    return -jnp.mean(jnp.take_along_axis(logp, lb[:, None], axis=1))
+
+  check(jax.value_and_grad(loss), logits, labels)
+
+
+SCATTER_DTYPES = [np.float32, np.int32, np.float16]
+
+
+@pytest.mark.parametrize("dtype", SCATTER_DTYPES, ids=ids(SCATTER_DTYPES))
+@pytest.mark.parametrize("mode", ["set", "add", "multiply", "min", "max"])
+def test_scatter(check, dtype, mode):
+  x = sample(dtype, (6, 4), seed=5)
+  u = sample(dtype, (3, 4), seed=6)
+  idx = np.array([5, 1, 3], np.int32)  # unique: "set" has no order question
+  check(lambda v, i, w: getattr(v.at[i], mode)(w), x, idx, u)
+
+
+def test_scatter_add_duplicates(check):
+  x = np.zeros(5, np.float32)
+  idx = np.array([1, 1, 3, 1, 0], np.int32)
+  check(lambda v, i: v.at[i].add(1.0), x, idx)
+
+
+def test_scatter_out_of_bounds_dropped(check):
+  x = sample(np.float32, (5,), seed=7)
+  idx = np.array([2, 9, -7], np.int32)
+  check(lambda v, i: v.at[i].add(10.0, mode="drop"), x, idx)
+
+
+def test_scatter_2d_windows(check):
+  x = sample(np.float32, (4, 6), seed=8)
+  check(lambda v, i: v.at[i, 1:4].set(0.0), x, np.int32(2))
+  check(lambda v: v.at[1:3, ::2].multiply(3.0), x)
+
+
+def test_segment_sum(check):
+  data = sample(np.float32, (10, 3), seed=9)
+  seg = np.array([0, 0, 1, 2, 2, 2, 4, 4, 1, 0], np.int32)
+  check(lambda d, s_: jax.ops.segment_sum(d, s_, num_segments=5), data, seg)
+
+
+def test_gather_grad_is_scatter(check):
+  x = sample(np.float32, (6, 3), seed=10)
+  idx = np.array([0, 5, 5, 2], np.int32)
+  check(jax.grad(lambda v, i: jnp.sum(jnp.sin(v[i]))), x, idx)
