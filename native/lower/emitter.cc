@@ -25,6 +25,8 @@ Registry build_registry() {
   register_sort(r);
   register_gather(r);
   register_scatter(r);
+  register_convolution(r);
+  register_reduce_window(r);
   return r;
 }
 

@@ -47,6 +47,8 @@ void register_composite(Registry& r);
 void register_sort(Registry& r);
 void register_gather(Registry& r);
 void register_scatter(Registry& r);
+void register_convolution(Registry& r);
+void register_reduce_window(Registry& r);
 
 class Emitter {
  public:

@@ -14,23 +14,10 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/region_patterns.h"
 
 namespace applejax::lower {
 namespace {
-
-// The name of the single op in a two-argument body "return op(a, b)", or "".
-std::string simple_body(const ir::Region& body) {
-  if (body.blocks.size() != 1) return "";
-  const ir::Block& b = body.blocks.front();
-  if (b.arguments.size() != 2 || b.ops.size() != 2) return "";
-  const ir::Op& op = b.ops[0];
-  const ir::Op& ret = b.ops[1];
-  if (op.operands.size() != 2 || ret.operands.size() != 1 || ret.operands[0] != op.results.at(0))
-    return "";
-  bool uses_args = (op.operands[0] == b.arguments[0] && op.operands[1] == b.arguments[1]) ||
-                   (op.operands[0] == b.arguments[1] && op.operands[1] == b.arguments[0]);
-  return uses_args ? op.name : "";
-}
 
 Values simple_reduce(const std::string& body, const mx::array& x, const mx::array& init,
                      const std::vector<int>& axes, mx::StreamOrDevice s) {
@@ -123,7 +110,7 @@ Values reduce(Emitter& em, const ir::Op& op, const Values& in) {
   bool empty = false;
   for (int a : axes) empty = empty || xs[0].shape(a) == 0;
   if (k == 1 && !empty) {
-    Values fast = simple_reduce(simple_body(op.regions[0]), xs[0], inits[0], axes, em.stream());
+    Values fast = simple_reduce(binary_body(op.regions[0]), xs[0], inits[0], axes, em.stream());
     if (!fast.empty()) return fast;
   }
   return tree_reduce(em, op, xs, inits, axes);

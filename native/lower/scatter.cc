@@ -12,6 +12,7 @@
 
 #include "lower/errors.h"
 #include "lower/indexing.h"
+#include "lower/region_patterns.h"
 
 namespace applejax::lower {
 namespace {
@@ -20,20 +21,9 @@ bool contains(const std::vector<int64_t>& v, int64_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-// "add" for `return add(a, b)`, "replace" for `return b`, else the op name.
+// "replace" for `return b`, else the binary op of the body, else "".
 std::string combiner(const ir::Region& body) {
-  if (body.blocks.size() != 1) return "";
-  const ir::Block& b = body.blocks.front();
-  if (b.arguments.size() != 2) return "";
-  const ir::Op& ret = b.ops.back();
-  if (ret.operands.size() != 1) return "";
-  if (b.ops.size() == 1 && ret.operands[0] == b.arguments[1]) return "replace";
-  if (b.ops.size() != 2) return "";
-  const ir::Op& op = b.ops[0];
-  bool args = op.operands.size() == 2 &&
-              ((op.operands[0] == b.arguments[0] && op.operands[1] == b.arguments[1]) ||
-               (op.operands[0] == b.arguments[1] && op.operands[1] == b.arguments[0]));
-  return args && ret.operands[0] == op.results.at(0) ? op.name : "";
+  return returns_second_argument(body) ? "replace" : binary_body(body);
 }
 
 Values scatter(Emitter& em, const ir::Op& op, const Values& in) {

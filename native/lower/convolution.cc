@@ -1,0 +1,101 @@
+// stablehlo.convolution onto mlx::core::conv_general.
+//
+// MLX convolves channels-last ([N, spatial..., C] by [O, spatial..., I]), so
+// operands are transposed per the dimension numbers and the result is
+// transposed back. Negative padding (JAX emits it for the gradients of
+// strided convolutions) is applied to the input by hand, after any input
+// dilation, since MLX pads only outward.
+#include <mlx/ops.h>
+
+#include "lower/emitter.h"
+#include "lower/errors.h"
+
+namespace applejax::lower {
+namespace {
+
+std::vector<int> ints_or(const ir::Op& op, std::string_view name, size_t n, int fallback) {
+  std::vector<int64_t> v = int_list(op, name);
+  if (v.empty()) return std::vector<int>(n, fallback);
+  if (v.size() != n) fail(op, "attribute '" + std::string(name) + "' has the wrong length");
+  return std::vector<int>(v.begin(), v.end());
+}
+
+// Inserts (factor - 1) zeros between elements along `axis`.
+mx::array dilate(const mx::array& x, int axis, int factor, mx::StreamOrDevice s) {
+  if (factor == 1 || x.shape(axis) == 0) return x;
+  int n = x.shape(axis);
+  mx::array e = mx::expand_dims(x, axis + 1, s);
+  std::vector<std::pair<int, int>> pad(e.ndim(), {0, 0});
+  pad[axis + 1] = {0, factor - 1};
+  mx::array padded = mx::pad(e, pad, mx::array(0, x.dtype()), "constant", s);
+  mx::Shape merged = x.shape();
+  merged[axis] = n * factor;
+  mx::array flat = mx::reshape(padded, merged, s);
+  mx::Shape start(x.ndim(), 0), stop = merged;
+  stop[axis] = (n - 1) * factor + 1;
+  return mx::slice(flat, start, stop, s);
+}
+
+Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  if (int_attr(op, "batch_group_count") != 1)
+    fail_unsupported(op, "convolution with batch_group_count > 1 (the kernel gradient of a grouped convolution)");
+  if (!mx::issubdtype(in[0].dtype(), mx::floating))
+    fail_unsupported(op, "integer convolution");
+  std::vector<int64_t> in_spatial = int_list(op, "input_spatial_dimensions");
+  std::vector<int64_t> k_spatial = int_list(op, "kernel_spatial_dimensions");
+  std::vector<int64_t> out_spatial = int_list(op, "output_spatial_dimensions");
+  size_t nsp = in_spatial.size();
+  if (nsp < 1 || nsp > 3) fail_unsupported(op, std::to_string(nsp) + "-d convolution (MLX does 1-3)");
+  if (const ir::Attribute* rev = op.attr("window_reversal"))
+    for (int64_t r : rev->ints())
+      if (r) fail_unsupported(op, "convolution with window_reversal");
+
+  std::vector<int> perm_in = {static_cast<int>(int_attr(op, "input_batch_dimension"))};
+  for (int64_t d : in_spatial) perm_in.push_back(static_cast<int>(d));
+  perm_in.push_back(static_cast<int>(int_attr(op, "input_feature_dimension")));
+  std::vector<int> perm_k = {static_cast<int>(int_attr(op, "kernel_output_feature_dimension"))};
+  for (int64_t d : k_spatial) perm_k.push_back(static_cast<int>(d));
+  perm_k.push_back(static_cast<int>(int_attr(op, "kernel_input_feature_dimension")));
+  mx::array x = mx::transpose(in[0], perm_in, s);
+  mx::array w = mx::astype(mx::transpose(in[1], perm_k, s), x.dtype(), s);
+
+  std::vector<int> stride = ints_or(op, "window_strides", nsp, 1);
+  std::vector<int> lhs_dil = ints_or(op, "lhs_dilation", nsp, 1);
+  std::vector<int> rhs_dil = ints_or(op, "rhs_dilation", nsp, 1);
+  std::vector<int> pad = ints_or(op, "padding", 2 * nsp, 0);
+  std::vector<int> lo(nsp), hi(nsp);
+  bool negative = false;
+  for (size_t i = 0; i < nsp; ++i) {
+    lo[i] = pad[2 * i];
+    hi[i] = pad[2 * i + 1];
+    negative = negative || lo[i] < 0 || hi[i] < 0;
+  }
+  if (negative) {
+    for (size_t i = 0; i < nsp; ++i) {
+      int axis = static_cast<int>(i) + 1;
+      x = dilate(x, axis, lhs_dil[i], s);
+      lhs_dil[i] = 1;
+      mx::Shape start(x.ndim(), 0), stop = x.shape();
+      start[axis] = std::max(0, -lo[i]);
+      stop[axis] = std::max(start[axis], x.shape(axis) - std::max(0, -hi[i]));
+      x = mx::slice(x, start, stop, s);
+      lo[i] = std::max(0, lo[i]);
+      hi[i] = std::max(0, hi[i]);
+    }
+  }
+  int groups = static_cast<int>(int_attr(op, "feature_group_count"));
+  mx::array y = mx::conv_general(x, w, stride, lo, hi, rhs_dil, lhs_dil, groups, false, s);
+
+  std::vector<int> perm_out(nsp + 2);
+  perm_out[int_attr(op, "output_batch_dimension")] = 0;
+  for (size_t i = 0; i < nsp; ++i) perm_out[out_spatial[i]] = static_cast<int>(i) + 1;
+  perm_out[int_attr(op, "output_feature_dimension")] = static_cast<int>(nsp) + 1;
+  return {mx::transpose(y, perm_out, s)};
+}
+
+}  // namespace
+
+void register_convolution(Registry& r) { r.add("stablehlo.convolution", convolution); }
+
+}  // namespace applejax::lower

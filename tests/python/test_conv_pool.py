@@ -1,0 +1,113 @@
+"""Convolution (1-3 d, strides, dilations, padding, groups, layouts, gradients),
+pooling and cumulative ops (reduce_window)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+from op_inputs import ids, sample
+
+CONV_CASES = {
+    "2d_same": dict(x=(2, 3, 8, 8), w=(4, 3, 3, 3), strides=(1, 1), padding="SAME"),
+    "2d_valid_stride": dict(x=(1, 2, 9, 7), w=(3, 2, 3, 2), strides=(2, 1), padding="VALID"),
+    "2d_dilated": dict(x=(1, 2, 10, 10), w=(2, 2, 3, 3), strides=(1, 1), padding="SAME",
+                       rhs_dilation=(2, 2)),
+    "2d_lhs_dilated": dict(x=(1, 1, 5, 5), w=(1, 1, 3, 3), strides=(1, 1), padding=((2, 2), (1, 1)),
+                           lhs_dilation=(2, 2)),
+    "2d_explicit_pad": dict(x=(1, 2, 6, 6), w=(2, 2, 3, 3), strides=(2, 2), padding=((1, 2), (0, 1))),
+    "2d_groups": dict(x=(1, 4, 6, 6), w=(6, 2, 3, 3), strides=(1, 1), padding="SAME",
+                      feature_group_count=2),
+    "2d_depthwise": dict(x=(2, 3, 7, 7), w=(3, 1, 3, 3), strides=(1, 1), padding="SAME",
+                         feature_group_count=3),
+    "1d": dict(x=(2, 3, 16), w=(5, 3, 4), strides=(2,), padding="SAME"),
+    "3d": dict(x=(1, 2, 5, 6, 4), w=(3, 2, 2, 3, 2), strides=(1, 1, 1), padding="VALID"),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=ids([np.float32, np.float16]))
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_conv(check, name, dtype):
+  c = dict(CONV_CASES[name])
+  x, w = sample(dtype, c.pop("x"), seed=1), sample(dtype, c.pop("w"), seed=2)
+  strides, padding = c.pop("strides"), c.pop("padding")
+  check(lambda a, b: lax.conv_general_dilated(a, b, strides, padding, **c), x, w)
+
+
+def test_conv_nhwc_layout(check):
+  x, w = sample(np.float32, (2, 8, 8, 3), seed=3), sample(np.float32, (3, 3, 3, 5), seed=4)
+  check(lambda a, b: lax.conv_general_dilated(a, b, (1, 1), "SAME",
+                                              dimension_numbers=("NHWC", "HWIO", "NHWC")), x, w)
+
+
+@pytest.mark.parametrize("strides", [(1, 1), (2, 2)])
+def test_conv_gradients(check, strides):
+  x, w = sample(np.float32, (2, 3, 8, 8), seed=5), sample(np.float32, (4, 3, 3, 3), seed=6)
+
+  def loss(a, b):
+    return jnp.sum(jnp.tanh(lax.conv_general_dilated(a, b, strides, "SAME")))
+
+  # Kernel gradients sum 128 products per element; summation order differs.
+  check(jax.grad(loss, argnums=(0, 1)), x, w, tol=(1e-4, 1e-4))
+
+
+def test_conv_transpose(check):
+  x, w = sample(np.float32, (1, 6, 6, 2), seed=7), sample(np.float32, (3, 3, 2, 4), seed=8)
+  check(lambda a, b: lax.conv_transpose(a, b, (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")),
+        x, w)
+
+
+POOLS = {
+    "max_2x2": lambda v: lax.reduce_window(v, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID"),
+    "max_3x3_same": lambda v: lax.reduce_window(v, -jnp.inf, lax.max, (1, 1, 3, 3), (1, 1, 1, 1), "SAME"),
+    "avg_2x2": lambda v: lax.reduce_window(v, 0.0, lax.add, (1, 1, 2, 2), (1, 1, 2, 2), "VALID") / 4,
+    "sum_stride_pad": lambda v: lax.reduce_window(v, 0.0, lax.add, (1, 1, 3, 2), (1, 1, 2, 3),
+                                                  ((0, 0), (0, 0), (1, 1), (0, 2))),
+    "min_dilated": lambda v: lax.reduce_window(v, jnp.inf, lax.min, (1, 1, 2, 2), (1, 1, 1, 1), "VALID",
+                                               window_dilation=(1, 1, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_pool(check, name):
+  check(POOLS[name], sample(np.float32, (2, 3, 8, 9), seed=9))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32], ids=ids([np.float32, np.int32]))
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_cumulative(check, dtype, name, axis):
+  x = sample(dtype, (5, 6), seed=10)
+  if name == "cumprod":
+    x = (x % 3 + 1).astype(dtype) if dtype == np.int32 else (x / 3).astype(dtype)
+  fn = {"cumsum": jnp.cumsum, "cumprod": jnp.cumprod, "cummax": lax.cummax, "cummin": lax.cummin}[name]
+  check(lambda v: fn(v, axis=axis), x)
+
+
+def test_reverse_cumsum(check):
+  check(lambda v: lax.cumsum(v, axis=1, reverse=True), sample(np.float32, (3, 7), seed=11))
+
+
+def test_maxpool_gradient(check):
+  # The gradient of max pooling is select_and_scatter (not lowered yet) on
+  # some paths; JAX's default emits it for reduce_window max.
+  x = sample(np.float32, (1, 1, 4, 4), seed=12)
+  check(jax.grad(lambda v: jnp.sum(POOLS["avg_2x2"](v))), x)
+
+
+def test_small_cnn_forward_backward(check):
+  x = sample(np.float32, (4, 1, 12, 12), seed=13)
+  w1 = sample(np.float32, (8, 1, 3, 3), seed=14) * 0.3
+  w2 = sample(np.float32, (16, 8, 3, 3), seed=15) * 0.1
+  wd = sample(np.float32, (16 * 3 * 3, 10), seed=16) * 0.1
+
+  def loss(params, v):
+    a, b, d = params
+    h = jax.nn.relu(lax.conv_general_dilated(v, a, (1, 1), "SAME"))
+    h = POOLS["avg_2x2"](h)
+    h = jax.nn.relu(lax.conv_general_dilated(h, b, (2, 2), "SAME"))
+    logits = h.reshape(h.shape[0], -1) @ d
+    return jnp.mean(jax.nn.logsumexp(logits, axis=1))
+
+  check(jax.value_and_grad(loss), (w1, w2, wd), x)
