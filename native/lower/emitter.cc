@@ -27,6 +27,7 @@ Registry build_registry() {
   register_scatter(r);
   register_convolution(r);
   register_reduce_window(r);
+  register_select_and_scatter(r);
   return r;
 }
 

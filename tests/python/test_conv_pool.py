@@ -89,11 +89,14 @@ def test_reverse_cumsum(check):
   check(lambda v: lax.cumsum(v, axis=1, reverse=True), sample(np.float32, (3, 7), seed=11))
 
 
-def test_maxpool_gradient(check):
-  # The gradient of max pooling is select_and_scatter (not lowered yet) on
-  # some paths; JAX's default emits it for reduce_window max.
-  x = sample(np.float32, (1, 1, 4, 4), seed=12)
-  check(jax.grad(lambda v: jnp.sum(POOLS["avg_2x2"](v))), x)
+@pytest.mark.parametrize("name", ["max_2x2", "max_3x3_same", "avg_2x2", "min_dilated_free_min"])
+def test_pool_gradient(check, name):
+  # Max/min pooling gradients are select_and_scatter; ties go to the first element.
+  pool = POOLS.get(name) or (lambda v: lax.reduce_window(v, jnp.inf, lax.min, (1, 1, 2, 2), (1, 1, 2, 2),
+                                                         "VALID"))
+  x = sample(np.float32, (2, 2, 6, 6), seed=12)
+  x[0, 0, :2, :2] = 1.0  # a tie inside one window
+  check(jax.grad(lambda v: jnp.sum(pool(v) * jnp.arange(pool(v).size).reshape(pool(v).shape))), x)
 
 
 def test_small_cnn_forward_backward(check):
