@@ -28,6 +28,7 @@ Registry build_registry() {
   register_convolution(r);
   register_reduce_window(r);
   register_select_and_scatter(r);
+  register_fft(r);
   return r;
 }
 

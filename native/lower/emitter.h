@@ -50,6 +50,7 @@ void register_scatter(Registry& r);
 void register_convolution(Registry& r);
 void register_reduce_window(Registry& r);
 void register_select_and_scatter(Registry& r);
+void register_fft(Registry& r);
 
 class Emitter {
  public:
