@@ -12,6 +12,7 @@
 import { API_MEMBERS } from "./api_members.ts";
 import { PjrtError } from "./errors.ts";
 import { Layout, readString, type Struct } from "./layout.ts";
+import { liveObjects, type NativeObject } from "./owned.ts";
 
 const CALL = { parameters: ["pointer"], result: "pointer" } as const;
 type Fn = Deno.UnsafeFnPointer<typeof CALL>;
@@ -38,6 +39,7 @@ export class PjrtApi {
   readonly #structSize: number;
   readonly #fns = new Map<string, Fn>();
   readonly #voidFns = new Map<string, Deno.UnsafeFnPointer<typeof CALL_VOID>>();
+  #closed = false;
 
   /**
    * Opens the library and reads its PJRT_Api table.
@@ -98,6 +100,8 @@ export class PjrtApi {
    * @returns the same struct, with the function's outputs filled in
    */
   call(name: string, args: Struct): Struct {
+    // The table lives in the unmapped library now; calling it would jump into nothing.
+    if (this.#closed) throw new Error(`${name}: ${this.path} has been closed`);
     if (VOID_MEMBERS.has(name)) return this.#callVoid(name, args);
     const err = this.#fn(name).call(args.pointer());
     if (err !== null) throw this.#takeError(name, err);
@@ -113,8 +117,31 @@ export class PjrtApi {
     return new PjrtError(name, code, message);
   }
 
-  /** Closes the library. Objects created through it must be destroyed first. */
+  /** Clients, buffers and executables of this plugin that are not closed yet. */
+  liveObjects(): NativeObject[] {
+    return liveObjects(this);
+  }
+
+  /**
+   * Closes the library. Every object created through it must be closed first:
+   * unmapping the code under a live object would crash its later destroy.
+   */
   close(): void {
+    const live = this.liveObjects();
+    if (live.length > 0) {
+      throw new Error(
+        `PjrtApi.close(): ${live.length} objects are still open (${
+          live.map((o) => o.kind).join(", ")
+        })`,
+      );
+    }
+    if (this.#closed) return;
+    this.#closed = true;
     this.#lib.close();
+  }
+
+  /** `using api = new PjrtApi(path)` closes the library at scope end. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The function members of PJRT_Api 0.112, in ABI order. The table in C starts
  * after `struct_size`, `extension_start` and the version struct, so member i
- * lives at byte 40 + 8·i. `tests/ffi_api_members.test.ts` checks this list
+ * lives at byte 40 + 8·i. `tests/ffi.test.ts` checks this list
  * against the plugin's own `native/pjrt/api_table.h`.
  *
  * @module

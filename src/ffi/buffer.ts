@@ -6,9 +6,16 @@
 
 import type { PjrtApi } from "./api.ts";
 import { type DType, dtypeFromBufferType, type HostArray, ITEM_SIZE, viewAs } from "./dtypes.ts";
+import { NativeObject } from "./owned.ts";
 import { ARGS } from "./structs.ts";
 
-/** Waits for a PJRT_Event and destroys it; its error, if any, is thrown. */
+/**
+ * Waits for a PJRT_Event and destroys it; the event's failure, if any, is
+ * thrown as a {@link PjrtError} from "PJRT_Event_Await".
+ *
+ * @param api the plugin that made the event
+ * @param event the event (null means there is nothing to wait for)
+ */
 export function awaitEvent(api: PjrtApi, event: Deno.PointerValue): void {
   if (event === null) return;
   try {
@@ -18,20 +25,16 @@ export function awaitEvent(api: PjrtApi, event: Deno.PointerValue): void {
   }
 }
 
-/** A PJRT_Buffer owned by the harness. */
-export class DeviceBuffer {
-  /** The plugin. */
-  readonly api: PjrtApi;
-  /** The PJRT_Buffer handle. */
-  readonly handle: Deno.PointerValue;
-
+/** A PJRT_Buffer owned by the harness. Close it (or use `using`) to destroy it. */
+export class DeviceBuffer extends NativeObject {
   /**
-   * @param api the plugin
-   * @param handle a PJRT_Buffer this object now owns
+   * Takes ownership of a buffer handle.
+   *
+   * @param owner the client the buffer lives on, which must outlive it
+   * @param handle a PJRT_Buffer the caller hands over
    */
-  constructor(api: PjrtApi, handle: Deno.PointerValue) {
-    this.api = api;
-    this.handle = handle;
+  constructor(owner: NativeObject, handle: Deno.PointerValue) {
+    super("DeviceBuffer", owner.api, handle, owner);
   }
 
   /** The shape. */
@@ -56,7 +59,10 @@ export class DeviceBuffer {
     return dtypeFromBufferType(r.num("type"));
   }
 
-  /** Copies the buffer to a new host array (waits for pending work). */
+  /**
+   * Copies the buffer into a new host array, waiting for the work that
+   * produces it; an execution failure surfaces here as a PjrtError.
+   */
   toHost(): HostArray {
     const dtype = this.dtype();
     const count = this.dims().reduce((a, b) => a * b, 1);
@@ -65,23 +71,17 @@ export class DeviceBuffer {
       "PJRT_Buffer_ToHostBuffer",
       ARGS.PJRT_Buffer_ToHostBuffer.alloc()
         .set("src", this.handle)
-        .set("dst", bytes.length ? Deno.UnsafePointer.of(bytes) : null)
+        .set("dst", bytes)
         .set("dst_size", bytes.length),
     );
+    // The plugin writes into `bytes` from its worker thread until the event
+    // fires, so nothing may hand the array out before this returns.
     awaitEvent(this.api, r.ptr("event"));
     return viewAs(dtype, bytes.buffer);
   }
 
-  /** Destroys the buffer. */
-  close(): void {
-    this.api.call(
-      "PJRT_Buffer_Destroy",
-      ARGS.PJRT_Buffer_Destroy.alloc().set("buffer", this.handle),
-    );
-  }
-
-  /** `using b = client.upload(...)` destroys it at scope end. */
-  [Symbol.dispose](): void {
-    this.close();
+  /** Calls PJRT_Buffer_Destroy. */
+  protected override destroy(handle: Deno.PointerObject): void {
+    this.api.call("PJRT_Buffer_Destroy", ARGS.PJRT_Buffer_Destroy.alloc().set("buffer", handle));
   }
 }

@@ -69,12 +69,16 @@ export function address(p: Deno.PointerValue): bigint {
   return p === null ? 0n : BigInt(Deno.UnsafePointer.value(p));
 }
 
+/** What {@link Struct.set} accepts: numbers, pointers, or JS memory to point at. */
+export type FieldValue = number | bigint | boolean | Deno.PointerValue | ArrayBufferView | Struct;
+
 /** One instance of a struct in memory we own. */
 export class Struct {
   /** The bytes, passed to C by pointer. */
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly #view: DataView;
   readonly #layout: Layout;
+  readonly #kept: unknown[] = [];
 
   /**
    * @param layout the struct's layout
@@ -93,23 +97,18 @@ export class Struct {
     return [off, type];
   }
 
-  /** Writes a field; pointers may be given as pointer values or addresses. */
-  set(name: string, value: number | bigint | boolean | Deno.PointerValue): this {
+  /**
+   * Writes a field. A pointer field also takes JS memory (a typed array or
+   * another struct): its address is stored and the object is kept reachable
+   * from this struct, so the garbage collector cannot free memory that C is
+   * about to read while only an integer address refers to it.
+   */
+  set(name: string, value: FieldValue): this {
     const [off, type] = this.#field(name);
     const v = this.#view;
     switch (type) {
       case "ptr":
-        v.setBigUint64(
-          off,
-          typeof value === "bigint"
-            ? value
-            : value === null
-            ? 0n
-            : typeof value === "object"
-            ? address(value)
-            : BigInt(value as number),
-          true,
-        );
+        v.setBigUint64(off, this.#address(value), true);
         break;
       case "size":
       case "i64":
@@ -125,6 +124,27 @@ export class Struct {
         v.setUint8(off, value ? 1 : 0);
         break;
     }
+    return this;
+  }
+
+  #address(value: FieldValue): bigint {
+    if (value instanceof Struct || ArrayBuffer.isView(value)) {
+      this.retain(value);
+      const target = value instanceof Struct ? value.bytes : value;
+      return target.byteLength === 0 ? 0n : address(Deno.UnsafePointer.of(target));
+    }
+    if (typeof value === "bigint") return value;
+    if (value === null) return 0n;
+    if (typeof value === "object") return address(value);
+    return BigInt(value as number);
+  }
+
+  /**
+   * Keeps JS objects alive as long as this struct, for memory reached
+   * indirectly (e.g. the inner arrays of a pointer-to-pointer list).
+   */
+  retain(...objects: unknown[]): this {
+    this.#kept.push(...objects);
     return this;
   }
 
@@ -161,9 +181,4 @@ export function readString(ptr: Deno.PointerValue, size: number): string {
   if (ptr === null || size === 0) return "";
   const bytes = new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(ptr, size));
   return new TextDecoder().decode(bytes);
-}
-
-/** An array of pointers in memory we own (e.g. a list of PJRT_Buffer*). */
-export function pointerArray(ptrs: Deno.PointerValue[]): BigUint64Array<ArrayBuffer> {
-  return BigUint64Array.from(ptrs.map(address));
 }
