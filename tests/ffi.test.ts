@@ -206,13 +206,17 @@ pjrtTest("executing with the wrong number of arguments is an error, not a crash"
   assert.throws(() => exe.execute([x]), /2 arguments, 1 were given/);
 });
 
-pjrtTest("a run that fails on the device throws and frees its outputs", (client) => {
+pjrtTest("arguments of the wrong shape or dtype are refused before running", (client) => {
   using exe = client.compile(artifact("add_one"));
-  using x = client.upload(new Float32Array(5));
-  // f32[5] into a program for f32[3]: whether the plugin refuses it up front
-  // or the run fails, it must arrive as a PjrtError (the wrapper then checks
-  // that the half-made outputs were destroyed).
-  assert.throws(() => exe.execute([x]), PjrtError);
+  using short = client.upload(new Float32Array(5));
+  assert.throws(
+    () => exe.execute([short]),
+    (e: unknown) =>
+      e instanceof PjrtError && e.codeName === "INVALID_ARGUMENT" &&
+      /tensor<5xf32>, the program takes tensor<3xf32>/.test(e.message),
+  );
+  using ints = client.upload(new Int32Array([0, 1, 2]));
+  assert.throws(() => exe.execute([ints]), /tensor<3xi32>, the program takes tensor<3xf32>/);
 });
 
 pjrtTest("closed objects refuse use, close twice safely, and close in order", (client) => {

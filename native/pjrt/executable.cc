@@ -152,11 +152,25 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
       invalid("the program takes " + std::to_string(program.input_types().size()) +
               " arguments, " + std::to_string(args->num_args) + " were given");
 
+    if (args->num_args && (!args->argument_lists || !args->argument_lists[0]))
+      invalid("PJRT_LoadedExecutable_Execute: argument_lists is null");
+    if (!args->output_lists || !args->output_lists[0])
+      invalid("PJRT_LoadedExecutable_Execute: output_lists is null");
     std::vector<runtime::BufferPtr> inputs;
     for (size_t i = 0; i < args->num_args; ++i) {
       PJRT_Buffer* b = args->argument_lists[0][i];
       if (!b || b->buffer->deleted)
         invalid("argument " + std::to_string(i) + " is a deleted or null buffer");
+      // A mismatch would otherwise run with the wrong type, or fail later on
+      // the worker with an MLX message about broadcasting.
+      const ir::Type& want = program.input_types()[i];
+      if (want.is_tensor() && (b->buffer->element != want.element || b->buffer->dims != want.shape)) {
+        ir::Type got = want;
+        got.element = b->buffer->element;
+        got.shape = b->buffer->dims;
+        invalid("argument " + std::to_string(i) + " of " + program.name() + " is " +
+                ir::to_string(got) + ", the program takes " + ir::to_string(want));
+      }
       inputs.push_back(b->buffer);
     }
 
