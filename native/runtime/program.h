@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,15 +32,27 @@ class Program {
   // worker thread only.
   std::vector<mlx::core::array> run(const std::vector<mlx::core::array>& args) const;
 
+  // Whether run() goes through mlx::core::compile (see program.cc).
+  bool compiled() const { return compile_id_ != 0; }
+
+  ~Program();
+
  private:
+  using ArrayFn = std::function<std::vector<mlx::core::array>(const std::vector<mlx::core::array>&)>;
+
   Program(ir::Module module, mlx::core::Device device);
-  void check_supported() const;
+  void check_supported();
+  std::vector<mlx::core::array> interpret(const std::vector<mlx::core::array>& args) const;
 
   ir::Module module_;
   mlx::core::Device device_;
   const ir::Function* entry_ = nullptr;
   std::string name_;
   std::vector<ir::Type> inputs_, outputs_;
+  // Set when the program has no host-side control flow (while/if/case read
+  // their predicates on the host, which tracing cannot do); 0 otherwise.
+  std::uintptr_t compile_id_ = 0;
+  mutable ArrayFn compiled_fn_;
 };
 
 }  // namespace applejax::runtime
