@@ -20,6 +20,8 @@ import {
   pluginAttributes,
 } from "../mod.ts";
 
+import { ARGS } from "../src/ffi/structs.ts";
+
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const ARTIFACTS = `${ROOT}build/artifacts`;
 
@@ -229,6 +231,21 @@ pjrtTest("closed objects refuse use, close twice safely, and close in order", (c
   assert.equal(x.closed, true);
   assert.throws(() => x!.toHost(), /DeviceBuffer used after close\(\)/);
   x = undefined;
+});
+
+pjrtTest("the plugin itself refuses null data and overflowing shapes", (client, api) => {
+  const upload = (dims: number[]) =>
+    api.call(
+      "PJRT_Client_BufferFromHostBuffer",
+      ARGS.PJRT_Client_BufferFromHostBuffer.alloc()
+        .set("client", client.handle)
+        .set("data", null)
+        .set("type", 11)
+        .set("dims", BigInt64Array.from(dims.map(BigInt)))
+        .set("num_dims", dims.length),
+    );
+  assert.throws(() => upload([4]), /data is null for a non-empty array/);
+  assert.throws(() => upload([2 ** 31, 2 ** 31, 2 ** 31]), /byte size overflows/);
 });
 
 Deno.test({

@@ -1,4 +1,5 @@
 // Buffer entries: host-to-device upload, queries, and device-to-host copies.
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -75,7 +76,14 @@ PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
     for (int64_t d : buffer->dims)
       if (d < 0) invalid("negative dimension in BufferFromHostBuffer");
     size_t elem = dtype->size();
-    size_t bytes = size_t(buffer->num_elements()) * elem;
+    size_t count = 1;
+    for (int64_t d : buffer->dims) {
+      if (d != 0 && count > SIZE_MAX / elem / size_t(d))
+        invalid("BufferFromHostBuffer: the shape's byte size overflows");
+      count *= size_t(d);
+    }
+    size_t bytes = count * elem;
+    if (bytes && !args->data) invalid("BufferFromHostBuffer: data is null for a non-empty array");
     void* copy = std::malloc(bytes ? bytes : 1);
     if (!copy) throw std::bad_alloc();
     const auto* src = static_cast<const uint8_t*>(args->data);
