@@ -38,6 +38,7 @@ std::string_view element_type_name(ElementType t) {
     case ElementType::kTF32: return "tf32";
     case ElementType::kComplexF32: return "complex<f32>";
     case ElementType::kComplexF64: return "complex<f64>";
+    case ElementType::kIndex: return "index";
   }
   return "invalid";
 }
@@ -58,7 +59,7 @@ int element_bit_width(ElementType t) {
     case ElementType::kTF32: return 19;
     case ElementType::kSI32: case ElementType::kUI32: case ElementType::kF32: return 32;
     case ElementType::kSI64: case ElementType::kUI64: case ElementType::kF64:
-    case ElementType::kComplexF32: return 64;
+    case ElementType::kComplexF32: case ElementType::kIndex: return 64;
     case ElementType::kComplexF64: return 128;
   }
   return 0;
@@ -69,7 +70,7 @@ bool is_float(ElementType t) {
 }
 
 bool is_integer(ElementType t) {
-  return t >= ElementType::kSI2 && t <= ElementType::kUI64;
+  return (t >= ElementType::kSI2 && t <= ElementType::kUI64) || t == ElementType::kIndex;
 }
 
 bool is_unsigned(ElementType t) {

@@ -28,6 +28,10 @@ enum class ElementType : uint8_t {
   kF8E4M3B11FNUZ, kF8E5M2, kF8E5M2FNUZ, kF8E8M0FNU,
   kBF16, kF16, kF32, kF64, kTF32,
   kComplexF32, kComplexF64,
+  // MLIR's `index`: a signless 64-bit integer that StableHLO uses only in
+  // attributes (custom_call layouts), never as a value's element type. Kept
+  // apart from i64 so the printer can spell it.
+  kIndex,
 };
 
 // StableHLO spelling ("f32", "i1", "ui8", "complex<f32>").
@@ -49,6 +53,9 @@ struct Type {
   Kind kind = Kind::kNone;
   ElementType element = ElementType::kInvalid;  // kTensor
   std::vector<int64_t> shape;                   // kTensor; kDynamic for '?'
+  // kTensor: StableHLO's upper bound of each dimension (#stablehlo.bounds;
+  // kDynamic where a dimension has none), or empty when the type has none.
+  std::vector<int64_t> bounds;
   std::vector<Type> elements;                   // kTuple
 
   static Type tensor(ElementType e, std::vector<int64_t> shape) {
@@ -86,7 +93,10 @@ struct Attribute {
   double f = 0;
   std::string s;  // kString payload, kEnum case, kSymbolRef name
   std::string enum_name;  // kEnum: which enum
-  Type type;  // kInteger/kFloat element type, kType value, kDense tensor type
+  // kInteger/kFloat element type, kType value, kDense tensor type; on a
+  // kArray, a tensor type marks MLIR's dense array (array<i64: 1, 2>) and
+  // gives its element type, where a plain array of attributes has none.
+  Type type;
   std::vector<Attribute> array;
   std::vector<NamedAttribute> dict;
   // kDense: the elements, row-major, little-endian, each in
@@ -140,6 +150,13 @@ struct Function {
   std::vector<std::vector<NamedAttribute>> result_attributes;
   Region body;  // one block; its arguments are the function's parameters
   Location loc;
+  // What the fields above summarise, as the function op spelled it, so that
+  // it prints back exactly: its sym_visibility ("" when absent), whether it
+  // had arg_attrs/res_attrs at all, and its discardable attributes.
+  std::string visibility;
+  bool has_argument_attributes = false;
+  bool has_result_attributes = false;
+  std::vector<NamedAttribute> attributes;
 };
 
 struct Module {

@@ -128,6 +128,34 @@ ir::Type AttrTypeTable::read_value_type(ByteReader& r) {
   }
 }
 
+ir::Attribute function_type_attribute(const TypeValue& t) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kType;
+  a.s = "function";
+  ir::Type ins, outs;
+  ins.kind = outs.kind = ir::Type::Kind::kTuple;
+  ins.elements = t.inputs;
+  outs.elements = t.outputs;
+  a.type.kind = ir::Type::Kind::kTuple;
+  a.type.elements = {std::move(ins), std::move(outs)};
+  return a;
+}
+
+ir::Type AttrTypeTable::read_any_type(ByteReader& r) {
+  ByteReader at = r;
+  const TypeValue& t = read_type(r);
+  switch (t.kind) {
+    case TypeValue::Kind::kTensor:
+    case TypeValue::Kind::kTuple:
+    case TypeValue::Kind::kToken:
+    case TypeValue::Kind::kElement:
+    case TypeValue::Kind::kNone:
+      return t.type;
+    default:
+      at.fail("expected a type that can be named here, got " + type_description(t));
+  }
+}
+
 ir::ElementType AttrTypeTable::read_element_type(ByteReader& r) {
   ByteReader at = r;
   const TypeValue& t = read_type(r);

@@ -30,9 +30,6 @@ struct TypeValue {
 struct AttrValue {
   ir::Attribute attr;
   std::optional<ir::Location> location;  // set when the attribute is a location
-  // A type attribute holding a function type keeps it here (ir::Type has no
-  // function kind); attr is then kType with type.kind == kNone.
-  std::shared_ptr<const TypeValue> function_type;
 };
 
 inline constexpr int kMaxNesting = 64;
@@ -49,6 +46,9 @@ class AttrTypeTable {
   ir::Type read_value_type(ByteReader& r);
   // A type that must be an element type.
   ir::ElementType read_element_type(ByteReader& r);
+  // Any type ir::Type can hold: a value type, or an element type or none
+  // (kNone, element set or not), as a function type attribute may list.
+  ir::Type read_any_type(ByteReader& r);
 
   const BytecodeFile& file() const { return file_; }
   const Resources& resources() const { return resources_; }
@@ -90,6 +90,9 @@ int64_t extend_integer(uint64_t bits, ir::ElementType e);
 // Reads the value of an integer or float attribute of element type e (the
 // width follows from the type) and builds a kInteger/kFloat/kBool attribute.
 ir::Attribute read_scalar_attr(ByteReader& r, ir::ElementType e);
+// A type attribute holding a function type, which ir::Type cannot hold: kType
+// with s == "function" and type = tuple<tuple<inputs...>, tuple<outputs...>>.
+ir::Attribute function_type_attribute(const TypeValue& t);
 // Builds a kDense attribute from a tensor type and MLIR's raw element data
 // (i1 may arrive bit-packed; sub-byte types take one byte per element).
 ir::Attribute make_dense(const ir::Type& type, std::span<const uint8_t> raw, const ByteReader& at);

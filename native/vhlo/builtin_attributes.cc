@@ -40,6 +40,9 @@ Attribute elements_from_blob(ir::ElementType e, uint64_t count, std::span<const 
                              const ByteReader& at) {
   Attribute a;
   a.kind = Kind::kArray;
+  // The tensor type marks a dense array (array<i64: ...>) apart from a plain
+  // array of scalars, and keeps the element type of an empty one.
+  a.type = ir::Type::tensor(e, {static_cast<int64_t>(count)});
   uint64_t stride = static_cast<uint64_t>((ir::element_bit_width(e) + 7) / 8);
   if (stride == 0 || ir::is_complex(e)) at.fail("dense array of an unsupported element type");
   if (count > blob.size() / stride || blob.size() != count * stride) {
@@ -119,7 +122,7 @@ AttrValue decode_builtin_attr(ByteReader& r, AttrTypeTable& table) {
       const TypeValue& t = table.read_type(r);
       a.kind = Kind::kType;
       if (t.kind == TypeValue::Kind::kFunction) {
-        out.function_type = std::make_shared<TypeValue>(t);
+        a = function_type_attribute(t);
       } else if (t.kind != TypeValue::Kind::kOther) {
         a.type = t.type;
       } else {

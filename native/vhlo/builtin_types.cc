@@ -40,11 +40,13 @@ ElementType integer_type(uint64_t width, uint64_t signedness, ByteReader& r) {
   }
 }
 
-std::vector<ir::Type> read_types(ByteReader& r, AttrTypeTable& table) {
+std::vector<ir::Type> read_types(ByteReader& r, AttrTypeTable& table, bool values_only = true) {
   uint64_t n = r.count();
   std::vector<ir::Type> out;
   out.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) out.push_back(table.read_value_type(r));
+  for (uint64_t i = 0; i < n; ++i) {
+    out.push_back(values_only ? table.read_value_type(r) : table.read_any_type(r));
+  }
   return out;
 }
 
@@ -62,12 +64,13 @@ TypeValue decode_builtin_type(ByteReader& r, AttrTypeTable& table) {
       uint64_t packed = r.varint();
       return element(integer_type(packed >> 2, packed & 3, r));
     }
-    case 1: return element(ElementType::kSI64);  // index
+    case 1: return element(ElementType::kIndex);
     case 2: {
       TypeValue t;
       t.kind = Kind::kFunction;
-      t.inputs = read_types(r, table);
-      t.outputs = read_types(r, table);
+      // A function type attribute may name non-value types: `(i32) -> ()`.
+      t.inputs = read_types(r, table, false);
+      t.outputs = read_types(r, table, false);
       return t;
     }
     case 3: return element(ElementType::kBF16);

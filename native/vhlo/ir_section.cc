@@ -8,20 +8,6 @@ namespace applejax::vhlo {
 
 using ir::ValueId;
 
-ir::Attribute to_ir_attribute(const AttrValue& v) {
-  if (!v.function_type) return v.attr;
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kType;
-  a.s = "function";
-  ir::Type ins, outs;
-  ins.kind = outs.kind = ir::Type::Kind::kTuple;
-  ins.elements = v.function_type->inputs;
-  outs.elements = v.function_type->outputs;
-  a.type.kind = ir::Type::Kind::kTuple;
-  a.type.elements = {std::move(ins), std::move(outs)};
-  return a;
-}
-
 namespace {
 
 constexpr ValueId kNoValue = std::numeric_limits<ValueId>::max();
@@ -123,12 +109,12 @@ class IrReader {
     if (dialect == "vhlo") {
       const std::vector<std::string>* names = vhlo_op_attribute_names(name.name);
       if (!names) p.fail("unknown VHLO op '" + name.full + "'");
-      for (const std::string& n : *names) op.attributes.emplace_back(n, to_ir_attribute(table_.read_attr(p)));
+      for (const std::string& n : *names) op.attributes.emplace_back(n, table_.read_attr(p).attr);
     } else if (name.full == "builtin.module") {
       for (const char* n : {"sym_name", "sym_visibility"}) {
         bool present = false;
         uint64_t a = p.varint_with_flag(present);
-        if (present) op.attributes.emplace_back(n, to_ir_attribute(table_.attr(a, p)));
+        if (present) op.attributes.emplace_back(n, table_.attr(a, p).attr);
       }
     } else {
       // Properties of other dialects (sdy.mesh from the partitioner, ...)

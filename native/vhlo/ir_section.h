@@ -15,9 +15,4 @@ namespace applejax::vhlo {
 std::vector<ir::Op> read_ir_section(const BytecodeFile& file, AttrTypeTable& table,
                                     ir::Module& module);
 
-// Converts a decoded attribute to ir form. A function type (which ir::Type
-// cannot hold) becomes a kType attribute with s == "function" and type =
-// tuple<tuple<inputs...>, tuple<outputs...>>.
-ir::Attribute to_ir_attribute(const AttrValue& v);
-
 }  // namespace applejax::vhlo

@@ -41,6 +41,13 @@ std::vector<std::vector<ir::NamedAttribute>> per_value_attrs(const ir::Attribute
   return out;
 }
 
+bool non_empty_array(const ir::Attribute* a) { return a && a->kind == Kind::kArray && !a->array.empty(); }
+
+bool is_func_property(const std::string& name) {
+  return name == "sym_name" || name == "function_type" || name == "sym_visibility" ||
+         name == "arg_attrs" || name == "res_attrs";
+}
+
 ir::Function build_function(ir::Op& op, const ir::Module& module, uint64_t offset) {
   ir::Function fn;
   const ir::Attribute* name = op.attr("sym_name");
@@ -48,6 +55,7 @@ ir::Function build_function(ir::Op& op, const ir::Module& module, uint64_t offse
   fn.name = name->s;
   const ir::Attribute* vis = op.attr("sym_visibility");
   fn.is_public = !vis || vis->kind != Kind::kString || vis->s.empty() || vis->s == "public";
+  if (vis && vis->kind == Kind::kString) fn.visibility = vis->s;
   const ir::Attribute* type = op.attr("function_type");
   if (!type || type->kind != Kind::kType || type->s != "function" || type->type.elements.size() != 2) {
     fail("function @" + fn.name + " has no function type", offset);
@@ -70,6 +78,11 @@ ir::Function build_function(ir::Op& op, const ir::Module& module, uint64_t offse
   }
   fn.argument_attributes = per_value_attrs(op.attr("arg_attrs"), fn.argument_types.size(), fn.name, offset);
   fn.result_attributes = per_value_attrs(op.attr("res_attrs"), fn.result_types.size(), fn.name, offset);
+  fn.has_argument_attributes = non_empty_array(op.attr("arg_attrs"));
+  fn.has_result_attributes = non_empty_array(op.attr("res_attrs"));
+  for (const auto& [key, value] : op.attributes) {
+    if (!is_func_property(key)) fn.attributes.emplace_back(key, value);
+  }
   fn.loc = op.loc;
   rename_ops(fn.body.blocks[0].ops, true);
   return fn;

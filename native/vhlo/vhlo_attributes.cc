@@ -161,7 +161,7 @@ AttrValue decode_vhlo_attr(ByteReader& r, AttrTypeTable& table) {
       const TypeValue& t = table.read_type(r);
       a.kind = Kind::kType;
       if (t.kind == TypeValue::Kind::kFunction) {
-        out.function_type = std::make_shared<TypeValue>(t);
+        a = function_type_attribute(t);
       } else if (t.kind == TypeValue::Kind::kOther) {
         at.fail("type attribute of " + type_description(t));
       } else {

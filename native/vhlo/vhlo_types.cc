@@ -29,11 +29,13 @@ std::vector<int64_t> read_shape(ByteReader& r) {
   return shape;
 }
 
-std::vector<ir::Type> read_value_types(ByteReader& r, AttrTypeTable& table) {
+std::vector<ir::Type> read_value_types(ByteReader& r, AttrTypeTable& table, bool values_only = true) {
   uint64_t n = r.count();
   std::vector<ir::Type> out;
   out.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) out.push_back(table.read_value_type(r));
+  for (uint64_t i = 0; i < n; ++i) {
+    out.push_back(values_only ? table.read_value_type(r) : table.read_any_type(r));
+  }
   return out;
 }
 
@@ -68,11 +70,12 @@ TypeValue decode_vhlo_type(ByteReader& r, AttrTypeTable& table) {
     case 8: {  // function
       TypeValue t;
       t.kind = Kind::kFunction;
-      t.inputs = read_value_types(r, table);
-      t.outputs = read_value_types(r, table);
+      // A function type attribute may name non-value types: `(i32) -> ()`.
+      t.inputs = read_value_types(r, table, false);
+      t.outputs = read_value_types(r, table, false);
       return t;
     }
-    case 9: return element(ElementType::kSI64);  // index: 64-bit in practice
+    case 9: return element(ElementType::kIndex);
     case 10: return element(ElementType::kSI4);
     case 11: return element(ElementType::kSI8);
     case 12: return element(ElementType::kSI16);
@@ -84,9 +87,15 @@ TypeValue decode_vhlo_type(ByteReader& r, AttrTypeTable& table) {
     case 18: return element(ElementType::kUI32);
     case 19: return element(ElementType::kUI64);
     case 20: return ranked_tensor(r, table);
-    case 21: {  // ranked tensor with encoding: the encoding is dropped
-      table.read_attr(r);
-      return ranked_tensor(r, table);
+    case 21: {  // ranked tensor with an encoding: only bounds are kept
+      const AttrValue& encoding = table.read_attr(r);
+      TypeValue t = ranked_tensor(r, table);
+      const ir::Attribute& e = encoding.attr;
+      if (e.kind == ir::Attribute::Kind::kDictionary && e.s == "type_extensions") {
+        if (const ir::Attribute* b = e.get("bounds")) t.type.bounds = b->ints();
+        if (t.type.bounds.size() != t.type.shape.size()) r.fail("tensor bounds do not match its rank");
+      }
+      return t;
     }
     case 22: {
       TypeValue t;
