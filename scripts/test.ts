@@ -2,8 +2,9 @@
  * `deno task test`
  *
  * Runs, in order: build, export of test artifacts (when
- * `tests/artifacts/export.py` exists), ctest in `build/`, `deno test`, and
- * pytest on `tests/python`. Prints a summary with counts per stage and exits
+ * `tests/artifacts/export.py` exists), generation of the differential corpus
+ * (when `tests/corpus/generate.py` exists), ctest in `build/`, `deno test`,
+ * and pytest on `tests/python`. Prints a summary with counts per stage and exits
  * non-zero when any stage fails.
  *
  * @module
@@ -133,6 +134,19 @@ async function main(): Promise<number> {
       status: r.code === 0 ? "ok" : "FAILED",
       counts: null,
       note: `${files} files in build/artifacts${r.code ? `; exit ${r.code}` : ""}`,
+    };
+  });
+
+  const generator = join(ROOT, "tests", "corpus", "generate.py");
+  await stage("corpus", async () => {
+    if (!(await exists(generator))) return skip("tests/corpus/generate.py does not exist");
+    const r = await tee([VENV_PYTHON, generator, join(ROOT, "build", "corpus")]);
+    const m = /wrote (\d+) artifacts .*dropped (\d+) of/.exec(r.out);
+    const made = m ? `${m[1]} artifacts in build/corpus, ${m[2]} programs dropped` : "";
+    return {
+      status: r.code === 0 ? "ok" : "FAILED",
+      counts: null,
+      note: [made, r.code ? `exit ${r.code}` : ""].filter((x) => x !== "").join("; "),
     };
   });
 

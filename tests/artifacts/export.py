@@ -43,14 +43,18 @@ def strip_sdy_rules(text):
       elif (c == ">" and text[i - 1] != "-") or c in ")]}":
         depth -= 1
       i += 1
-    # Remove the attribute and the ", " that joined it to its neighbour.
+    # Remove the attribute and the ", " that joined it to its neighbour; a
+    # dictionary it was alone in goes too. Other empty dictionaries
+    # (`mhlo.backend_config = {}`) are values and stay.
     before, after = text[:start], text[i:]
     if before.endswith(", "):
       before = before[:-2]
     elif after.startswith(", "):
       after = after[2:]
+    elif before.endswith(" {") and after.startswith("}"):
+      before, after = before[:-2], after[1:]
     text = before + after
-  return text.replace(" {}", "")
+  return text
 
 
 def jitted(f, *args):
