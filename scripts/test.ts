@@ -3,7 +3,8 @@
  *
  * Runs, in order: build, export of test artifacts (when
  * `tests/artifacts/export.py` exists), generation of the differential corpus
- * (when `tests/corpus/generate.py` exists), ctest in `build/`, `deno test`,
+ * (when `tests/corpus/generate.py` exists), ctest in `build/`, the sanitizer
+ * build and its ctest in `build-asan/`, `deno test`,
  * and pytest on `tests/python`. Prints a summary with counts per stage and exits
  * non-zero when any stage fails.
  *
@@ -153,6 +154,16 @@ async function main(): Promise<number> {
   await stage("ctest", async () => {
     if (built.status !== "ok") return skip("build failed");
     const r = await tee(["ctest", "--test-dir", join(ROOT, "build"), "--output-on-failure"]);
+    const counts = parseCtest(r.out);
+    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
+  });
+
+  // The reader's tests again under ASan+UBSan: the truncation, corruption
+  // and corpus-mutation cases are where memory errors would hide.
+  await stage("asan ctest", async () => {
+    const code = await build({ sanitize: true });
+    if (code !== 0) return { status: "FAILED", counts: null, note: `sanitizer build exit ${code}` };
+    const r = await tee(["ctest", "--test-dir", join(ROOT, "build-asan"), "--output-on-failure"]);
     const counts = parseCtest(r.out);
     return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
   });

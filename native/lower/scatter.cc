@@ -39,7 +39,6 @@ Values scatter(Emitter& em, const ir::Op& op, const Values& in) {
   int r = static_cast<int>(operand.ndim());
 
   IndexBatch ib = index_batch(indices, int_attr(op, "index_vector_dim"), s);
-  int nb = static_cast<int>(ib.batch.size());
   // The window: operand dims not inserted/batching take the update window
   // dims in order; the others have size 1.
   std::vector<int64_t> window(r, 1);
