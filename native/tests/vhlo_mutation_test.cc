@@ -1,4 +1,4 @@
-// Mutations of the whole generated corpus (build/corpus): every damaged
+// Mutations and truncations of the whole generated corpus (build/corpus): every damaged
 // artifact must read to a valid module or give a ReadError — never a crash,
 // another exception type, or (under the sanitizer build CI also runs) a
 // memory error. Deterministic: a fixed seed, so a failure reproduces.
@@ -82,6 +82,29 @@ TEST_CASE(corpus_mutations_are_read_or_refused) {
   std::cout << "mutations: " << total << " over " << files.size() << " artifacts, " << refused
             << " refused with a ReadError, " << (total - refused) << " still valid\n";
   CHECK(total >= 10000);
+}
+
+TEST_CASE(every_truncation_of_the_corpus_is_refused) {
+  std::vector<fs::path> files = corpus();
+  CHECK(files.size() >= kMinimumCorpus);
+  size_t total = 0;
+  for (const fs::path& path : files) {
+    std::vector<uint8_t> bytes = read_bytes(path);
+    for (size_t n = 0; n < bytes.size(); ++n, ++total) {
+      try {
+        vhlo::read_artifact(std::span(bytes.data(), n));
+        ::applejax::test::fail(__FILE__, __LINE__, path.filename().string() + " cut to " +
+                                                       std::to_string(n) + " bytes was read");
+        break;
+      } catch (const vhlo::ReadError&) {
+      } catch (const std::exception& e) {
+        ::applejax::test::fail(__FILE__, __LINE__, path.filename().string() + " cut to " +
+                                                       std::to_string(n) + ": " + e.what());
+        break;
+      }
+    }
+  }
+  std::cout << "truncations: " << total << " prefixes of " << files.size() << " artifacts\n";
 }
 
 }  // namespace
