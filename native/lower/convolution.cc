@@ -14,9 +14,7 @@ namespace applejax::lower {
 namespace {
 
 std::vector<int> ints_or(const ir::Op& op, std::string_view name, size_t n, int fallback) {
-  std::vector<int64_t> v = int_list(op, name);
-  if (v.empty()) return std::vector<int>(n, fallback);
-  if (v.size() != n) fail(op, "attribute '" + std::string(name) + "' has the wrong length");
+  std::vector<int64_t> v = int_list_or(op, name, n, fallback);
   return std::vector<int>(v.begin(), v.end());
 }
 

@@ -181,6 +181,14 @@ std::vector<int64_t> int_list(const ir::Op& op, std::string_view attr) {
   return a->ints();
 }
 
+std::vector<int64_t> int_list_or(const ir::Op& op, std::string_view attr, size_t n,
+                                 int64_t fallback) {
+  std::vector<int64_t> v = int_list(op, attr);
+  if (v.empty()) return std::vector<int64_t>(n, fallback);
+  if (v.size() != n) fail(op, "attribute '" + std::string(attr) + "' has the wrong length");
+  return v;
+}
+
 int64_t int_attr(const ir::Op& op, std::string_view attr) {
   const ir::Attribute* a = op.attr(attr);
   if (!a || a->kind != ir::Attribute::Kind::kInteger)

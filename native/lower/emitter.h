@@ -86,6 +86,10 @@ mx::Dtype result_dtype(const Emitter& em, const ir::Op& op, size_t index = 0);
 mx::Shape result_shape(const Emitter& em, const ir::Op& op, size_t index = 0);
 mx::Shape to_shape(const std::vector<int64_t>& dims);
 std::vector<int64_t> int_list(const ir::Op& op, std::string_view attr);
+// int_list, or n copies of `fallback` when the attribute is absent (StableHLO
+// omits default-valued window attributes); fails on a wrong length.
+std::vector<int64_t> int_list_or(const ir::Op& op, std::string_view attr, size_t n,
+                                 int64_t fallback);
 int64_t int_attr(const ir::Op& op, std::string_view attr);
 
 }  // namespace applejax::lower

@@ -11,10 +11,6 @@
 namespace applejax::lower {
 namespace {
 
-bool contains(const std::vector<int64_t>& v, int64_t x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
 Values gather(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   const mx::array &operand = in.at(0), &indices = in.at(1);

@@ -4,11 +4,16 @@
 // ops themselves reduce to MLX's take and scatter on one axis.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "lower/emitter.h"
 
 namespace applejax::lower {
+
+inline bool contains(const std::vector<int64_t>& dims, int64_t d) {
+  return std::find(dims.begin(), dims.end(), d) != dims.end();
+}
 
 // Indices reshaped to [batch..., K] with the index vector last.
 struct IndexBatch {

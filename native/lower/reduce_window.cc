@@ -13,13 +13,6 @@
 namespace applejax::lower {
 namespace {
 
-std::vector<int64_t> list_or(const ir::Op& op, std::string_view name, size_t n, int64_t fallback) {
-  std::vector<int64_t> v = int_list(op, name);
-  if (v.empty()) return std::vector<int64_t>(n, fallback);
-  if (v.size() != n) fail(op, "attribute '" + std::string(name) + "' has the wrong length");
-  return v;
-}
-
 mx::array combine_scan(const std::string& body, const mx::array& x, int axis, bool reverse,
                        mx::StreamOrDevice s) {
   if (body == "stablehlo.add") return mx::cumsum(x, axis, reverse, true, std::nullopt, s);
@@ -58,10 +51,10 @@ Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
   if (!known) fail_unsupported(op, body.empty() ? "reduce_window with a general body" : "reduce_window with body " + body);
   size_t r = x.ndim();
   std::vector<int64_t> window = int_list(op, "window_dimensions");
-  std::vector<int64_t> strides = list_or(op, "window_strides", r, 1);
-  std::vector<int64_t> base_dil = list_or(op, "base_dilations", r, 1);
-  std::vector<int64_t> win_dil = list_or(op, "window_dilations", r, 1);
-  std::vector<int64_t> pad = list_or(op, "padding", 2 * r, 0);
+  std::vector<int64_t> strides = int_list_or(op, "window_strides", r, 1);
+  std::vector<int64_t> base_dil = int_list_or(op, "base_dilations", r, 1);
+  std::vector<int64_t> win_dil = int_list_or(op, "window_dilations", r, 1);
+  std::vector<int64_t> pad = int_list_or(op, "padding", 2 * r, 0);
   if (window.size() != r) fail(op, "window_dimensions does not match the operand rank");
   for (size_t d = 0; d < r; ++d)
     if (base_dil[d] != 1) fail_unsupported(op, "reduce_window with base dilation");

@@ -17,10 +17,6 @@
 namespace applejax::lower {
 namespace {
 
-bool contains(const std::vector<int64_t>& v, int64_t x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
 // "replace" for `return b`, else the binary op of the body, else "".
 std::string combiner(const ir::Region& body) {
   return returns_second_argument(body) ? "replace" : binary_body(body);

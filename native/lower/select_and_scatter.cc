@@ -33,11 +33,9 @@ Values select_and_scatter(Emitter& em, const ir::Op& op, const Values& in) {
     fail_unsupported(op, "select_and_scatter with a scatter function other than add");
   int r = static_cast<int>(x.ndim());
   std::vector<int64_t> window = int_list(op, "window_dimensions");
-  std::vector<int64_t> strides = int_list(op, "window_strides");
-  std::vector<int64_t> pad = int_list(op, "padding");
-  if (strides.empty()) strides.assign(r, 1);
-  if (pad.empty()) pad.assign(2 * r, 0);
   if (static_cast<int>(window.size()) != r) fail(op, "window_dimensions does not match the operand rank");
+  std::vector<int64_t> strides = int_list_or(op, "window_strides", r, 1);
+  std::vector<int64_t> pad = int_list_or(op, "padding", 2 * r, 0);
 
   // Padding never wins the selection.
   mx::array fill = take_max ? mx::array(-std::numeric_limits<float>::infinity())

@@ -80,6 +80,11 @@ TypeValue decode_vhlo_type(ByteReader& r, AttrTypeTable& table);
 
 // Shared helpers for the decoders.
 std::string type_description(const TypeValue& t);
+// Type entries both dialects encode alike (defined in vhlo_types.cc).
+TypeValue element_type(ir::ElementType e);
+TypeValue ranked_tensor(ByteReader& r, AttrTypeTable& table);  // shape, element
+TypeValue function_type(ByteReader& r, AttrTypeTable& table);  // inputs, outputs
+TypeValue tuple_type(ByteReader& r, AttrTypeTable& table);     // value types
 // Reads an APInt of a known bit width (a byte up to 8 bits, else a zigzag
 // varint) and returns its raw bit pattern.
 uint64_t read_known_width_bits(ByteReader& r, int bit_width);

@@ -8,16 +8,9 @@ namespace applejax::vhlo {
 using ir::ElementType;
 using Kind = TypeValue::Kind;
 
-TypeValue ranked_tensor(ByteReader& r, AttrTypeTable& table);  // vhlo_types.cc
-
 namespace {
 
-TypeValue element(ElementType e) {
-  TypeValue t;
-  t.kind = Kind::kElement;
-  t.type.element = e;
-  return t;
-}
+TypeValue element(ElementType e) { return element_type(e); }
 
 TypeValue other(std::string what) {
   TypeValue t;
@@ -40,16 +33,6 @@ ElementType integer_type(uint64_t width, uint64_t signedness, ByteReader& r) {
   }
 }
 
-std::vector<ir::Type> read_types(ByteReader& r, AttrTypeTable& table, bool values_only = true) {
-  uint64_t n = r.count();
-  std::vector<ir::Type> out;
-  out.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    out.push_back(values_only ? table.read_value_type(r) : table.read_any_type(r));
-  }
-  return out;
-}
-
 void skip_shape(ByteReader& r) {
   uint64_t rank = r.count();
   for (uint64_t i = 0; i < rank; ++i) r.signed_varint();
@@ -65,14 +48,7 @@ TypeValue decode_builtin_type(ByteReader& r, AttrTypeTable& table) {
       return element(integer_type(packed >> 2, packed & 3, r));
     }
     case 1: return element(ElementType::kIndex);
-    case 2: {
-      TypeValue t;
-      t.kind = Kind::kFunction;
-      // A function type attribute may name non-value types: `(i32) -> ()`.
-      t.inputs = read_types(r, table, false);
-      t.outputs = read_types(r, table, false);
-      return t;
-    }
+    case 2: return function_type(r, table);
     case 3: return element(ElementType::kBF16);
     case 4: return element(ElementType::kF16);
     case 5: return element(ElementType::kF32);
@@ -105,13 +81,7 @@ TypeValue decode_builtin_type(ByteReader& r, AttrTypeTable& table) {
     case 14:
       table.read_attr(r);
       return ranked_tensor(r, table);
-    case 15: {
-      TypeValue t;
-      t.kind = Kind::kTuple;
-      t.type.kind = ir::Type::Kind::kTuple;
-      t.type.elements = read_types(r, table);
-      return t;
-    }
+    case 15: return tuple_type(r, table);
     case 16:
       table.read_type(r);
       return other("unranked memref");

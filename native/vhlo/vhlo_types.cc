@@ -9,13 +9,6 @@ using Kind = TypeValue::Kind;
 
 namespace {
 
-TypeValue element(ElementType e) {
-  TypeValue t;
-  t.kind = Kind::kElement;
-  t.type.element = e;
-  return t;
-}
-
 std::vector<int64_t> read_shape(ByteReader& r) {
   uint64_t rank = r.count();
   std::vector<int64_t> shape;
@@ -39,9 +32,34 @@ std::vector<ir::Type> read_value_types(ByteReader& r, AttrTypeTable& table, bool
   return out;
 }
 
+TypeValue element(ElementType e) { return element_type(e); }
+
 }  // namespace
 
-// Also used for builtin tensor types: shape then element type.
+TypeValue element_type(ElementType e) {
+  TypeValue t;
+  t.kind = Kind::kElement;
+  t.type.element = e;
+  return t;
+}
+
+TypeValue function_type(ByteReader& r, AttrTypeTable& table) {
+  TypeValue t;
+  t.kind = Kind::kFunction;
+  // A function type attribute may name non-value types: `(i32) -> ()`.
+  t.inputs = read_value_types(r, table, false);
+  t.outputs = read_value_types(r, table, false);
+  return t;
+}
+
+TypeValue tuple_type(ByteReader& r, AttrTypeTable& table) {
+  TypeValue t;
+  t.kind = Kind::kTuple;
+  t.type.kind = ir::Type::Kind::kTuple;
+  t.type.elements = read_value_types(r, table);
+  return t;
+}
+
 TypeValue ranked_tensor(ByteReader& r, AttrTypeTable& table) {
   std::vector<int64_t> shape = read_shape(r);
   ElementType e = table.read_element_type(r);
@@ -67,14 +85,7 @@ TypeValue decode_vhlo_type(ByteReader& r, AttrTypeTable& table) {
     case 5: return element(ElementType::kF64);
     case 6: return element(ElementType::kF8E4M3FN);
     case 7: return element(ElementType::kF8E5M2);
-    case 8: {  // function
-      TypeValue t;
-      t.kind = Kind::kFunction;
-      // A function type attribute may name non-value types: `(i32) -> ()`.
-      t.inputs = read_value_types(r, table, false);
-      t.outputs = read_value_types(r, table, false);
-      return t;
-    }
+    case 8: return function_type(r, table);
     case 9: return element(ElementType::kIndex);
     case 10: return element(ElementType::kSI4);
     case 11: return element(ElementType::kSI8);
@@ -103,13 +114,7 @@ TypeValue decode_vhlo_type(ByteReader& r, AttrTypeTable& table) {
       t.type = ir::Type::token();
       return t;
     }
-    case 23: {
-      TypeValue t;
-      t.kind = Kind::kTuple;
-      t.type.kind = ir::Type::Kind::kTuple;
-      t.type.elements = read_value_types(r, table);
-      return t;
-    }
+    case 23: return tuple_type(r, table);
     case 24:
     case 30:
       r.fail("uniform quantized types are not supported");
