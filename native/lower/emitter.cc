@@ -29,6 +29,7 @@ Registry build_registry() {
   register_reduce_window(r);
   register_select_and_scatter(r);
   register_fft(r);
+  register_rng_bit_generator(r);
   return r;
 }
 

@@ -51,6 +51,7 @@ void register_convolution(Registry& r);
 void register_reduce_window(Registry& r);
 void register_select_and_scatter(Registry& r);
 void register_fft(Registry& r);
+void register_rng_bit_generator(Registry& r);
 
 class Emitter {
  public:
