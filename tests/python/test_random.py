@@ -100,3 +100,49 @@ def test_rbg_distributions(check, impl, name):
     return RBG_DRAWS[name](jax.random.wrap_key_data(k, impl=impl))
 
   check(f, key)
+
+
+# Distributions built from rejection loops, sorts and special functions.
+MORE_DRAWS = {
+    "gamma": lambda k: jax.random.gamma(k, jnp.array([0.5, 1.0, 3.0, 9.0]), (16, 4)),
+    "beta": lambda k: jax.random.beta(k, 2.0, 5.0, (20,)),
+    "dirichlet": lambda k: jax.random.dirichlet(k, jnp.array([1.0, 2.0, 3.0]), (5,)),
+    "poisson_small": lambda k: jax.random.poisson(k, 3.0, (40,)),
+    "poisson_large": lambda k: jax.random.poisson(k, 50.0, (40,)),
+    "binomial": lambda k: jax.random.binomial(k, 20.0, 0.3, (30,)),
+    "permutation_array": lambda k: jax.random.permutation(k, jnp.arange(12.0).reshape(4, 3), axis=1),
+    "choice": lambda k: jax.random.choice(k, 10, (5,), replace=False),
+    "choice_p": lambda k: jax.random.choice(k, 5, (8,), p=jnp.array([0.1, 0.2, 0.3, 0.2, 0.2])),
+    "exponential": lambda k: jax.random.exponential(k, (30,)),
+    "laplace": lambda k: jax.random.laplace(k, (30,)),
+    "logistic": lambda k: jax.random.logistic(k, (30,)),
+    "cauchy": lambda k: jax.random.cauchy(k, (30,)),
+    "t": lambda k: jax.random.t(k, 4.0, (30,)),
+    "chisquare": lambda k: jax.random.chisquare(k, 3.0, (30,)),
+    "rademacher": lambda k: jax.random.rademacher(k, (30,)),
+    "maxwell": lambda k: jax.random.maxwell(k, (30,)),
+    "orthogonal_free_ball": lambda k: jax.random.ball(k, 3, 2, (10,)),
+    "geometric": lambda k: jax.random.geometric(k, 0.3, (30,)),
+    "pareto": lambda k: jax.random.pareto(k, 3.0, (30,)),
+    "weibull_min": lambda k: jax.random.weibull_min(k, 1.5, 2.0, (30,)),
+    "loggamma": lambda k: jax.random.loggamma(k, 0.7, (30,)),
+    "triangular": lambda k: jax.random.triangular(k, 0.0, 0.3, 1.0, (30,)),
+    "randint_u8": lambda k: jax.random.randint(k, (20,), 0, 200, dtype=jnp.uint8),
+    "uniform_bf16": lambda k: jax.random.uniform(k, (10,), dtype=jnp.bfloat16),
+    "normal_f16": lambda k: jax.random.normal(k, (10,), dtype=jnp.float16),
+}
+
+
+# JAX implements poisson for threefry2x32 keys only.
+MORE_CASES = [(impl, name) for impl in ["threefry2x32", "rbg"] for name in sorted(MORE_DRAWS)
+              if not (impl == "rbg" and name.startswith("poisson"))]
+
+
+@pytest.mark.parametrize("impl,name", MORE_CASES)
+def test_more_distributions(check, impl, name):
+  key = np.asarray(jax.random.key_data(jax.random.key(3, impl=impl)))
+
+  def f(k):
+    return MORE_DRAWS[name](jax.random.wrap_key_data(k, impl=impl))
+
+  check(f, key, tol=(2e-5, 2e-5))
