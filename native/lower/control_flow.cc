@@ -7,6 +7,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/region_patterns.h"
 
 namespace applejax::lower {
 namespace {
@@ -17,9 +18,38 @@ bool host_bool(const mx::array& a) {
   return v.item<bool>();
 }
 
+// How many iterations a counted loop runs, or nullopt when that cannot be
+// known without reading the condition each time.
+std::optional<int64_t> trip_count(Emitter& em, const CountedLoop& loop, const Values& state) {
+  const mx::array& i = state[loop.counter];
+  if (i.ndim() != 0 || !mx::issubdtype(i.dtype(), mx::integer) || i.dtype() == mx::uint64)
+    return std::nullopt;
+  mx::array bound = loop.bound_state
+                        ? state[*loop.bound_state]
+                        : Registry::instance().find("stablehlo.constant")(
+                              em, *loop.bound_constant, {})[0];
+  if (bound.ndim() != 0 || bound.dtype() != i.dtype()) return std::nullopt;
+  mx::array both = mx::astype(mx::stack({i, bound}), mx::int64);
+  both.eval();
+  const int64_t* v = both.data<int64_t>();
+  return v[1] > v[0] ? v[1] - v[0] : 0;
+}
+
 Values while_(Emitter& em, const ir::Op& op, const Values& in) {
   if (op.regions.size() != 2) fail(op, "while needs cond and body regions");
   Values state = in;
+  if (auto loop = counted_loop(op)) {
+    if (auto trips = trip_count(em, *loop, state)) {
+      // The condition is never read back: iterations are queued without
+      // waiting, with a sync every few to bound the pending graph.
+      for (int64_t t = 0; t < *trips; ++t) {
+        state = em.run_region(op.regions[1], state);
+        if (t % 16 == 15) mx::eval(state);
+        else mx::async_eval(state);
+      }
+      return state;
+    }
+  }
   for (;;) {
     Values cond = em.run_region(op.regions[0], state);
     if (cond.size() != 1) fail(op, "while condition must return one value");

@@ -3,6 +3,7 @@
 // MLX kernel instead of running the region.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "ir/ir.h"
@@ -15,5 +16,23 @@ std::string binary_body(const ir::Region& body);
 
 // True for a two-argument body "return b": scatter's replace.
 bool returns_second_argument(const ir::Region& body);
+
+}  // namespace applejax::lower
+
+namespace applejax::lower {
+
+// A while loop whose condition is "state[counter] < bound" and whose body
+// adds 1 to state[counter] -- what JAX emits for scan and fori_loop. Its trip
+// count is known once the initial state is, so iterations need not read the
+// condition back to the host.
+struct CountedLoop {
+  size_t counter = 0;
+  // The bound is either loop-invariant state (the body returns it unchanged)
+  // or a constant op inside the condition region.
+  std::optional<size_t> bound_state;
+  const ir::Op* bound_constant = nullptr;
+};
+
+std::optional<CountedLoop> counted_loop(const ir::Op& while_op);
 
 }  // namespace applejax::lower

@@ -91,3 +91,44 @@ def test_grad_through_loop_and_cond(check):
 def test_remat(check):
   f = jax.checkpoint(lambda v: jnp.sum(jnp.tanh(v) ** 2))
   check(jax.grad(f), sample(np.float32, (5,)))
+
+
+# Counted loops (scan, fori_loop) run without reading the condition back each
+# iteration; their trip count must match the condition's in every edge case.
+@pytest.mark.parametrize("lo,hi", [(0, 7), (3, 3), (5, 2), (-4, 3), (0, 40)])
+@pytest.mark.parametrize("dtype", [np.int32, np.uint32, np.int8])
+def test_counted_fori_loop_bounds(check, lo, hi, dtype):
+  if np.dtype(dtype).kind == "u" and lo < 0:
+    lo = 0
+
+  def f(lo, hi, x):
+    return jax.lax.fori_loop(lo, hi, lambda i, c: c * 1.5 + i.astype(jnp.float32), x)
+
+  check(f, np.array(lo, dtype), np.array(hi, dtype), np.float32(1.0))
+
+
+@pytest.mark.parametrize("length", [0, 1, 17])
+def test_counted_scan_lengths(check, length):
+  def f(x):
+    return jax.lax.scan(lambda c, t: (c + t, c * t), x, jnp.arange(length, dtype=jnp.float32))
+
+  check(f, np.float32(0.5))
+
+
+def test_loop_counter_not_the_first_state(check):
+  # A while loop written by hand with the counter last and the bound in the middle.
+  def f(x, n):
+    def body(s):
+      v, bound, i = s
+      return v * 2.0 + 1.0, bound, i + 1
+    return jax.lax.while_loop(lambda s: s[2] < s[1], body, (x, n, jnp.int32(0)))
+
+  check(f, np.float32(1.0), np.int32(6))
+
+
+def test_loop_that_changes_its_bound_is_not_counted(check):
+  # The bound moves every iteration: only reading the condition gives the answer.
+  def f(n):
+    return jax.lax.while_loop(lambda s: s[0] < s[1], lambda s: (s[0] + 1, s[1] - 1), (0, n))
+
+  check(f, np.int32(9))
