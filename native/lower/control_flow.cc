@@ -43,7 +43,7 @@ Values while_(Emitter& em, const ir::Op& op, const Values& in) {
       // The condition is never read back: iterations are queued without
       // waiting, with a sync every few to bound the pending graph.
       for (int64_t t = 0; t < *trips; ++t) {
-        state = em.run_region(op.regions[1], state);
+        state = em.run_loop_region(op.regions[1], state);
         if (t % 16 == 15) mx::eval(state);
         else mx::async_eval(state);
       }
@@ -51,10 +51,10 @@ Values while_(Emitter& em, const ir::Op& op, const Values& in) {
     }
   }
   for (;;) {
-    Values cond = em.run_region(op.regions[0], state);
+    Values cond = em.run_loop_region(op.regions[0], state);
     if (cond.size() != 1) fail(op, "while condition must return one value");
     if (!host_bool(cond[0])) return state;
-    state = em.run_region(op.regions[1], state);
+    state = em.run_loop_region(op.regions[1], state);
     // Evaluating each iteration keeps the graph from growing with the trip
     // count.
     mx::eval(state);

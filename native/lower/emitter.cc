@@ -58,8 +58,8 @@ std::vector<std::string> Registry::names() const {
   return out;
 }
 
-Emitter::Emitter(const ir::Module& module, mx::StreamOrDevice stream)
-    : module_(module), stream_(stream), env_(module.values.size()) {}
+Emitter::Emitter(const ir::Module& module, mx::StreamOrDevice stream, RegionCache* cache)
+    : module_(module), stream_(stream), cache_(cache), env_(module.values.size()) {}
 
 void Emitter::bind(ir::ValueId id, mx::array value) {
   env_.at(id).emplace(std::move(value));
@@ -97,6 +97,12 @@ Values Emitter::run_region(const ir::Region& region, const Values& args) {
   Values out = run_block(block);
   --depth_;
   return out;
+}
+
+Values Emitter::run_loop_region(const ir::Region& region, const Values& args) {
+  if (cache_)
+    if (auto out = cache_->run(region, args)) return std::move(*out);
+  return run_region(region, args);
 }
 
 Values Emitter::run_region_elementwise(const ir::Region& region, const Values& args) {

@@ -53,14 +53,27 @@ void register_select_and_scatter(Registry& r);
 void register_fft(Registry& r);
 void register_rng_bit_generator(Registry& r);
 
+// Loop regions that a program has traced once into a cached graph
+// (mlx::core::compile); see runtime/program.cc.
+class RegionCache {
+ public:
+  virtual ~RegionCache() = default;
+  // The region's results through its cached graph, or nullopt when it has
+  // none and must be interpreted op by op.
+  virtual std::optional<Values> run(const ir::Region& region, const Values& args) = 0;
+};
+
 class Emitter {
  public:
-  Emitter(const ir::Module& module, mx::StreamOrDevice stream);
+  Emitter(const ir::Module& module, mx::StreamOrDevice stream, RegionCache* cache = nullptr);
 
   Values call(const ir::Function& fn, const Values& args);
   // Runs the single block of `region` with `args` bound to its arguments and
   // returns the operands of its terminator.
   Values run_region(const ir::Region& region, const Values& args);
+  // run_region for loop conditions and bodies: through the region cache when
+  // the region is in it.
+  Values run_loop_region(const ir::Region& region, const Values& args);
   // Runs a region written for scalars (a reduce or sort body) on whole
   // arrays: its ops are elementwise, so applying them to arrays computes the
   // body for every element at once. Rank-0 result types are not enforced.
@@ -77,6 +90,7 @@ class Emitter {
 
   const ir::Module& module_;
   mx::StreamOrDevice stream_;
+  RegionCache* cache_;
   std::vector<std::optional<mx::array>> env_;
   int depth_ = 0;
   int elementwise_ = 0;  // > 0 inside run_region_elementwise

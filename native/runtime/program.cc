@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "lower/dtype.h"
+#include "runtime/compiled_graphs.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "vhlo/reader.h"
@@ -46,9 +47,10 @@ bool is_host_control_flow(std::string_view name) {
   return name == "stablehlo.while" || name == "stablehlo.if" || name == "stablehlo.case";
 }
 
-// Returns whether the region is free of host-side control flow.
+// Returns whether the region is free of host-side control flow. Traceable,
+// self-contained regions of while loops go into `loops`.
 bool check_region(const ir::Region& region, const ir::Module& module,
-                  mx::Device device) {
+                  mx::Device device, LoopGraphs* loops) {
   bool traceable = true;
   const auto& registry = lower::Registry::instance();
   for (const auto& block : region.blocks) {
@@ -69,38 +71,28 @@ bool check_region(const ir::Region& region, const ir::Module& module,
                       "function on the cpu backend");
       }
       if (is_host_control_flow(op.name)) traceable = false;
-      for (const auto& r : op.regions) traceable = check_region(r, module, device) && traceable;
+      for (const auto& r : op.regions) {
+        bool region_traceable = check_region(r, module, device, loops);
+        if (loops && region_traceable && op.name == "stablehlo.while" && is_self_contained(r))
+          loops->add(&r);
+        traceable = region_traceable && traceable;
+      }
     }
   }
   return traceable;
 }
-
-// MLX's compile cache is global; tracing, cache lookups and erasure happen
-// under this lock, whichever thread drops the last reference to a program.
-std::mutex& compile_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-// On by default on the GPU, where fusing elementwise chains saves kernel
-// launches. Off by default on MLX's CPU backend: there compile builds its
-// fused kernels with the system C++ compiler, which costs ~0.3 s per new
-// program (the op suite went from 70 s to 358 s) to save ~30 us per call.
-// APPLEJAX_COMPILE=1 or =0 overrides either default.
-bool compile_enabled(mx::Device device) {
-  const char* v = std::getenv("APPLEJAX_COMPILE");
-  if (v && *v) return std::string_view(v) != "0";
-  return device.type == mx::Device::gpu;
-}
 }  // namespace
 
 void Program::check_supported() {
+  bool compile = compile_enabled(device_);
+  if (compile) loop_graphs_ = std::make_unique<LoopGraphs>(module_, device_);
   bool traceable = true;
   for (const auto& fn : module_.functions)
-    traceable = check_region(fn.body, module_, device_) && traceable;
-  // Ids are never reused, so a cache entry can never answer for another program.
-  static std::atomic<std::uintptr_t> next_id{1};
-  if (traceable && compile_enabled(device_)) compile_id_ = next_id++;
+    traceable = check_region(fn.body, module_, device_, loop_graphs_.get()) && traceable;
+  if (traceable && compile) {
+    compile_id_ = next_compile_id();
+    loop_graphs_.reset();  // the whole program is one graph
+  }
 }
 
 Program::~Program() {
@@ -110,7 +102,7 @@ Program::~Program() {
 }
 
 std::vector<mx::array> Program::interpret(const std::vector<mx::array>& args) const {
-  lower::Emitter emitter(module_, device_);
+  lower::Emitter emitter(module_, device_, loop_graphs_.get());
   std::vector<mx::array> outs = emitter.call(*entry_, args);
   // Readers need row-major contiguous data; make that part of the graph.
   for (auto& o : outs) o = mx::contiguous(o, false, device_);

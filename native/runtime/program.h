@@ -13,6 +13,7 @@
 #include <mlx/device.h>
 
 #include "ir/ir.h"
+#include "runtime/compiled_graphs.h"
 
 namespace applejax::runtime {
 
@@ -38,8 +39,6 @@ class Program {
   ~Program();
 
  private:
-  using ArrayFn = std::function<std::vector<mlx::core::array>(const std::vector<mlx::core::array>&)>;
-
   Program(ir::Module module, mlx::core::Device device);
   void check_supported();
   std::vector<mlx::core::array> interpret(const std::vector<mlx::core::array>& args) const;
@@ -53,6 +52,9 @@ class Program {
   // their predicates on the host, which tracing cannot do); 0 otherwise.
   std::uintptr_t compile_id_ = 0;
   mutable ArrayFn compiled_fn_;
+  // With compile on, programs that do have host control flow still trace
+  // their loop bodies; null otherwise.
+  std::unique_ptr<LoopGraphs> loop_graphs_;
 };
 
 }  // namespace applejax::runtime
