@@ -7,6 +7,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/indexing.h"
 #include "lower/region_patterns.h"
 
 namespace applejax::lower {
@@ -86,6 +87,12 @@ Values call(Emitter& em, const ir::Op& op, const Values& in) {
 }
 
 }  // namespace
+
+bool reads_host(const ir::Op& op) {
+  if (op.name == "stablehlo.while" || op.name == "stablehlo.if" || op.name == "stablehlo.case")
+    return true;
+  return op.name == "stablehlo.scatter" && scatter_reads_host(op);
+}
 
 void register_control_flow(Registry& r) {
   r.add("stablehlo.while", while_);

@@ -34,10 +34,31 @@ mx::array dilate(const mx::array& x, int axis, int factor, mx::StreamOrDevice s)
   return mx::slice(flat, start, stop, s);
 }
 
+// MLX groups 1-d and 2-d convolutions only; 3-d groups run one by one.
+mx::array grouped_conv(const mx::array& x, const mx::array& w, const std::vector<int>& stride,
+                       const std::vector<int>& lo, const std::vector<int>& hi,
+                       const std::vector<int>& rhs_dil, const std::vector<int>& lhs_dil,
+                       int groups, mx::StreamOrDevice s) {
+  if (groups == 1 || x.ndim() < 5)
+    return mx::conv_general(x, w, stride, lo, hi, rhs_dil, lhs_dil, groups, false, s);
+  int c = x.shape(-1) / groups, o = w.shape(0) / groups;
+  int last = static_cast<int>(x.ndim()) - 1;
+  std::vector<mx::array> parts;
+  for (int g = 0; g < groups; ++g) {
+    mx::Shape xs(x.ndim(), 0), xe = x.shape();
+    xs[last] = g * c;
+    xe[last] = (g + 1) * c;
+    mx::Shape ws(w.ndim(), 0), we = w.shape();
+    ws[0] = g * o;
+    we[0] = (g + 1) * o;
+    parts.push_back(mx::conv_general(mx::slice(x, xs, xe, s), mx::slice(w, ws, we, s), stride, lo,
+                                     hi, rhs_dil, lhs_dil, 1, false, s));
+  }
+  return mx::concatenate(parts, last, s);
+}
+
 Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
-  if (int_attr(op, "batch_group_count") != 1)
-    fail_unsupported(op, "convolution with batch_group_count > 1 (the kernel gradient of a grouped convolution)");
   if (!mx::issubdtype(in[0].dtype(), mx::floating))
     fail_unsupported(op, "integer convolution");
   std::vector<int64_t> in_spatial = int_list(op, "input_spatial_dimensions");
@@ -83,7 +104,31 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
     }
   }
   int groups = static_cast<int>(int_attr(op, "feature_group_count"));
-  mx::array y = mx::conv_general(x, w, stride, lo, hi, rhs_dil, lhs_dil, groups, false, s);
+  int batch_groups = static_cast<int>(int_attr(op, "batch_group_count"));
+  if (batch_groups > 1) {
+    // The kernel gradient of a grouped convolution. Batch group g convolves
+    // with output-feature group g; moving the batch groups next to the
+    // channels makes that an ordinary grouped convolution.
+    if (groups != 1)
+      fail_unsupported(op, "convolution with both feature_group_count and batch_group_count > 1");
+    int n = x.shape(0);
+    if (n % batch_groups != 0) fail(op, "batch size is not a multiple of batch_group_count");
+    mx::Shape split = x.shape();
+    split[0] = n / batch_groups;
+    split.insert(split.begin(), batch_groups);
+    mx::array g = mx::reshape(x, split, s);
+    std::vector<int> perm;
+    for (int i = 1; i < static_cast<int>(g.ndim()) - 1; ++i) perm.push_back(i);
+    perm.push_back(0);
+    perm.push_back(static_cast<int>(g.ndim()) - 1);
+    g = mx::transpose(g, perm, s);
+    mx::Shape merged = x.shape();
+    merged[0] = n / batch_groups;
+    merged.back() *= batch_groups;
+    x = mx::reshape(g, merged, s);
+    groups = batch_groups;
+  }
+  mx::array y = grouped_conv(x, w, stride, lo, hi, rhs_dil, lhs_dil, groups, s);
 
   std::vector<int> perm_out(nsp + 2);
   perm_out[int_attr(op, "output_batch_dimension")] = 0;

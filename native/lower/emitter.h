@@ -22,6 +22,11 @@ namespace mx = mlx::core;
 using Values = std::vector<mx::array>;
 
 class Emitter;
+
+// Whether lowering `op` reads device values back to the host (loop
+// predicates, branch indices, the collision rounds of a general scatter):
+// programs containing such ops cannot be traced by mlx::core::compile.
+bool reads_host(const ir::Op& op);
 using LowerFn = Values (*)(Emitter&, const ir::Op&, const Values& operands);
 
 class Registry {

@@ -41,4 +41,8 @@ Positions window_positions(const mx::Shape& operand, const IndexBatch& ib,
                            const std::vector<int64_t>& indices_batching_dims,
                            const std::vector<int64_t>& window, bool clamp, mx::StreamOrDevice s);
 
+// Whether a scatter runs in host-planned rounds (any body MLX has no
+// scatter kernel for, or several operands).
+bool scatter_reads_host(const ir::Op& op);
+
 }  // namespace applejax::lower

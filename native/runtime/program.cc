@@ -43,10 +43,6 @@ bool is_structural(std::string_view name) {
   return name == "func.return" || name == "stablehlo.return";
 }
 
-bool is_host_control_flow(std::string_view name) {
-  return name == "stablehlo.while" || name == "stablehlo.if" || name == "stablehlo.case";
-}
-
 // Returns whether the region is free of host-side control flow. Traceable,
 // self-contained regions of while loops go into `loops`.
 bool check_region(const ir::Region& region, const ir::Module& module,
@@ -70,7 +66,7 @@ bool check_region(const ir::Region& region, const ir::Module& module,
                       "Use float32 (keep jax_enable_x64 off), or run this "
                       "function on the cpu backend");
       }
-      if (is_host_control_flow(op.name)) traceable = false;
+      if (lower::reads_host(op)) traceable = false;
       for (const auto& r : op.regions) {
         bool region_traceable = check_region(r, module, device, loops);
         if (loops && region_traceable && op.name == "stablehlo.while" && is_self_contained(r))

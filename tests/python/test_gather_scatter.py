@@ -93,3 +93,40 @@ def test_gather_grad_is_scatter(check):
   x = sample(np.float32, (6, 3), seed=10)
   idx = np.array([0, 5, 5, 2], np.int32)
   check(jax.grad(lambda v, i: jnp.sum(jnp.sin(v[i]))), x, idx)
+
+
+# Update bodies MLX has no scatter kernel for run in rounds, one per
+# repeated target, in update order.
+APPLY = {
+    "sin_dupes": (lambda a: a.at[jnp.array([0, 2, 2, 5])].apply(jnp.sin), (6,)),
+    "affine_many_dupes": (lambda a: a.at[jnp.array([1, 1, 1, 1, 3])].apply(lambda v: v * 2.0 + 1.0), (6,)),
+    "drop_out_of_bounds": (lambda a: a.at[jnp.array([0, 9, -20, 3])].apply(jnp.exp, mode="drop"), (6,)),
+    "rows_2d": (lambda a: a.at[jnp.array([2, 0, 2])].apply(jnp.cos), (4, 3)),
+    "elements_2d": (lambda a: a.at[jnp.array([0, 3, 0]), jnp.array([1, 2, 1])].apply(jnp.square), (4, 3)),
+    "vmapped": (lambda a: jax.vmap(lambda r: r.at[jnp.array([0, 0, 2])].apply(lambda v: v - 1.0))(a), (3, 4)),
+    "no_dupes": (lambda a: a.at[jnp.array([3, 1])].apply(jnp.tanh), (5,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(APPLY))
+def test_scatter_general_body(check, name):
+  fn, shape = APPLY[name]
+  check(fn, sample(np.float32, shape, seed=8))
+
+
+def test_scatter_general_body_in_a_loop(check):
+  def f(a):
+    return jax.lax.fori_loop(0, 3, lambda i, c: c.at[jnp.array([i, i, 0])].apply(lambda v: v * 0.5 + 1.0), a)
+
+  check(f, sample(np.float32, (5,), seed=9))
+
+
+def test_scatter_custom_combiner(check):
+  # lax.scatter with a combiner JAX lowers as its own region: x * y + 1.
+  def f(a, u):
+    dn = lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),
+                                     scatter_dims_to_operand_dims=(0,))
+    idx = jnp.array([[1], [3], [1]])
+    return lax.scatter_apply(a, idx, lambda v: v * 3.0 - 1.0, dn, update_shape=(3,))
+
+  check(f, sample(np.float32, (5,), seed=10), np.zeros(3, np.float32))
