@@ -55,6 +55,23 @@ Values remainder(Emitter& em, const ir::Op&, const Values& in) {
   return {mx::where(fix, mx::subtract(r, b, s), r, s)};
 }
 
+// MLX's expm1 is real-only. For complex z = x + iy,
+// expm1(z) = expm1(x) cos y - 2 sin^2(y/2) + i e^x sin y, which keeps the
+// precision of expm1 for small |z|.
+Values expm1(Emitter& em, const ir::Op&, const Values& in) {
+  auto s = em.stream();
+  const mx::array& z = in[0];
+  if (!mx::issubdtype(z.dtype(), mx::complexfloating)) return {mx::expm1(z, s)};
+  mx::array x = mx::real(z, s), y = mx::imag(z, s);
+  mx::array half = mx::sin(mx::multiply(y, mx::array(0.5f), s), s);
+  mx::array re = mx::subtract(mx::multiply(mx::expm1(x, s), mx::cos(y, s), s),
+                              mx::multiply(mx::array(2.0f), mx::square(half, s), s), s);
+  mx::array im = mx::multiply(mx::exp(x, s), mx::sin(y, s), s);
+  return {mx::add(mx::astype(re, z.dtype(), s),
+                  mx::multiply(mx::astype(im, z.dtype(), s), mx::array(mx::complex64_t{0, 1}), s),
+                  s)};
+}
+
 Values power(Emitter& em, const ir::Op& op, const Values& in) {
   return {mx::power(in[0], in[1], em.stream())};
 }
@@ -313,7 +330,7 @@ void register_elementwise(Registry& r) {
   r.add("stablehlo.abs", abs_);
   r.add("stablehlo.sign", sign);
   r.add("stablehlo.exponential", unary<mx::exp>);
-  r.add("stablehlo.exponential_minus_one", unary<mx::expm1>);
+  r.add("stablehlo.exponential_minus_one", expm1);
   r.add("stablehlo.log", unary<mx::log>);
   r.add("stablehlo.log_plus_one", unary<mx::log1p>);
   r.add("stablehlo.logistic", logistic);
