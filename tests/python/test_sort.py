@@ -59,3 +59,36 @@ def test_median_and_quantile(check):
 def test_sort_grad(check):
   x = sample(np.float32, (8,), seed=5)
   check(jax.grad(lambda v: jnp.sum(jnp.sort(v) * jnp.arange(8.0))), x)
+
+
+# Every dtype JAX sorts, through sort, argsort, top_k, searchsorted and unique.
+from op_inputs import ALL  # noqa: E402
+
+EVERY = ALL + [np.complex64]
+
+
+@pytest.mark.parametrize("dtype", EVERY, ids=ids(EVERY))
+@pytest.mark.parametrize("op", ["sort", "argsort", "argsort_desc", "unique"])
+def test_every_dtype(check, dtype, op):
+  fn = {"sort": lambda v: jnp.sort(v, axis=1), "argsort": lambda v: jnp.argsort(v, axis=0, stable=True),
+        "argsort_desc": lambda v: jnp.argsort(v, axis=1, descending=True, stable=True),
+        "unique": lambda v: jnp.unique(v, size=v.size, fill_value=v.ravel()[0])}[op]
+  check(fn, sample(dtype, (6, 5), seed=21))
+
+
+TOPK = [d for d in EVERY if d not in (np.bool_, np.complex64)]
+
+
+@pytest.mark.parametrize("dtype", TOPK, ids=ids(TOPK))
+@pytest.mark.parametrize("k", [1, 3])
+def test_top_k(check, dtype, k):
+  check(lambda v: lax.top_k(v, k), sample(dtype, (4, 7), seed=22))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.uint8, np.float16], ids=ids([np.float32, np.int32, np.uint8, np.float16]))
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("method", ["scan", "sort", "compare_all"])
+def test_searchsorted(check, dtype, side, method):
+  table = np.sort(sample(dtype, (12,), seed=23))
+  queries = np.concatenate([table[::3], sample(dtype, (5,), seed=24)])
+  check(lambda a, v: jnp.searchsorted(a, v, side=side, method=method), table, queries)
