@@ -3,7 +3,8 @@
 // A window that spans a whole axis with padding (size - 1, 0) is a
 // cumulative reduction (JAX's cumsum/cummax on CPU-like backends) and maps
 // onto MLX's scans. Other windows become a strided view [out..., window...]
-// of the padded input, reduced over the window axes.
+// of the padded input, reduced over the window axes; bodies other than one
+// binary op fold the view one window position at a time.
 #include <mlx/ops.h>
 
 #include "lower/emitter.h"
@@ -40,15 +41,98 @@ mx::array apply(const std::string& body, const mx::array& a, const mx::array& b,
   return mx::logical_or(a, b, s);
 }
 
+struct Window {
+  std::vector<int64_t> size, strides, dilation, padding;
+};
+
+// The padded input (padded with `init`; negative padding crops) seen as
+// [out..., window...]: element (o, w) is the w-th element of output o's window.
+mx::array window_view(const mx::array& x, const mx::array& init, const Window& win,
+                      const mx::Shape& out, mx::StreamOrDevice s) {
+  size_t r = x.ndim();
+  const auto& pad = win.padding;
+  std::vector<std::pair<int, int>> widths(r);
+  mx::array padded = x;
+  for (size_t d = 0; d < r; ++d) {
+    int axis = static_cast<int>(d);
+    mx::Shape start(r, 0), stop = padded.shape();
+    start[d] = static_cast<int>(std::max<int64_t>(0, -pad[2 * d]));
+    stop[d] = std::max(start[d], padded.shape(axis) - static_cast<int>(std::max<int64_t>(0, -pad[2 * d + 1])));
+    padded = mx::slice(padded, start, stop, s);
+    widths[d] = {static_cast<int>(std::max<int64_t>(0, pad[2 * d])), static_cast<int>(std::max<int64_t>(0, pad[2 * d + 1]))};
+  }
+  padded = mx::contiguous(mx::pad(padded, widths, init, "constant", s), false, s);
+  mx::Shape shape;
+  mx::Strides elem_strides(r);
+  int64_t acc = 1;
+  for (size_t d = r; d-- > 0;) {
+    elem_strides[d] = acc;
+    acc *= padded.shape(static_cast<int>(d));
+  }
+  mx::Strides view_strides;
+  for (size_t d = 0; d < r; ++d) {
+    shape.push_back(out[d]);
+    view_strides.push_back(elem_strides[d] * win.strides[d]);
+  }
+  for (size_t d = 0; d < r; ++d) {
+    shape.push_back(static_cast<int>(win.size[d]));
+    view_strides.push_back(elem_strides[d] * win.dilation[d]);
+  }
+  return mx::as_strided(padded, shape, view_strides, 0, s);
+}
+
+// Any body over any number of operands: the body folds the window's
+// elements into the accumulators one window position at a time, in
+// row-major window order as XLA does. Costs one body per window element, so
+// it is capped.
+constexpr int64_t kMaxFoldedWindow = 1024;
+
+Values fold_windows(Emitter& em, const ir::Op& op, const Values& in, const Window& win) {
+  auto s = em.stream();
+  size_t k = in.size() / 2, r = in[0].ndim();
+  int64_t elements = 1;
+  for (int64_t w : win.size) elements *= w;
+  if (elements > kMaxFoldedWindow)
+    fail_unsupported(op, "reduce_window with a general body over " + std::to_string(elements) +
+                             " window elements (at most " + std::to_string(kMaxFoldedWindow) + ")");
+  Values views, acc;
+  for (size_t j = 0; j < k; ++j) {
+    mx::Shape out = result_shape(em, op, j);
+    mx::array init = mx::astype(in[k + j], in[j].dtype(), s);
+    acc.push_back(mx::broadcast_to(init, out, s));
+    for (int e : out)
+      if (e == 0) elements = 0;
+    if (elements) views.push_back(window_view(in[j], init, win, out, s));
+  }
+  std::vector<int64_t> pos(r, 0);
+  for (int64_t e = 0; e < elements; ++e) {
+    Values args = acc;
+    for (size_t j = 0; j < k; ++j) {
+      mx::Shape start(2 * r, 0), stop = views[j].shape();
+      for (size_t d = 0; d < r; ++d) {
+        start[r + d] = static_cast<int>(pos[d]);
+        stop[r + d] = static_cast<int>(pos[d] + 1);
+      }
+      args.push_back(mx::reshape(mx::slice(views[j], start, stop, s), acc[j].shape(), s));
+    }
+    acc = em.run_region_elementwise(op.regions.at(0), args);
+    if (acc.size() != k) fail(op, "the body returns the wrong number of values");
+    for (size_t d = r; d-- > 0;) {
+      if (++pos[d] < win.size[d]) break;
+      pos[d] = 0;
+    }
+  }
+  return acc;
+}
+
 Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
-  if (in.size() != 2) fail_unsupported(op, "variadic reduce_window");
-  const mx::array &x = in[0], &init = in[1];
-  std::string body = binary_body(op.regions.at(0));
+  if (in.size() < 2 || in.size() % 2) fail(op, "reduce_window needs operands and as many inits");
+  const mx::array &x = in[0], &init = in[in.size() / 2];
+  std::string body = in.size() == 2 ? binary_body(op.regions.at(0)) : "";
   bool known = body == "stablehlo.add" || body == "stablehlo.multiply" ||
                body == "stablehlo.maximum" || body == "stablehlo.minimum" ||
                ((body == "stablehlo.and" || body == "stablehlo.or") && x.dtype() == mx::bool_);
-  if (!known) fail_unsupported(op, body.empty() ? "reduce_window with a general body" : "reduce_window with body " + body);
   size_t r = x.ndim();
   std::vector<int64_t> window = int_list(op, "window_dimensions");
   std::vector<int64_t> strides = int_list_or(op, "window_strides", r, 1);
@@ -58,6 +142,7 @@ Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
   if (window.size() != r) fail(op, "window_dimensions does not match the operand rank");
   for (size_t d = 0; d < r; ++d)
     if (base_dil[d] != 1) fail_unsupported(op, "reduce_window with base dilation");
+  if (!known) return fold_windows(em, op, in, {window, strides, win_dil, pad});
 
   // Cumulative: one axis with a full-length window padded on one side.
   int scan_axis = -1;
@@ -78,40 +163,12 @@ Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
   if (scan && scan_axis >= 0)
     return {apply(body, combine_scan(body, x, scan_axis, reverse, s), init_v, s)};
 
-  // Pad with the init value (negative padding crops).
-  std::vector<std::pair<int, int>> widths(r);
-  mx::array padded = x;
-  for (size_t d = 0; d < r; ++d) {
-    int axis = static_cast<int>(d);
-    mx::Shape start(r, 0), stop = padded.shape();
-    start[d] = static_cast<int>(std::max<int64_t>(0, -pad[2 * d]));
-    stop[d] = std::max(start[d], padded.shape(axis) - static_cast<int>(std::max<int64_t>(0, -pad[2 * d + 1])));
-    padded = mx::slice(padded, start, stop, s);
-    widths[d] = {static_cast<int>(std::max<int64_t>(0, pad[2 * d])), static_cast<int>(std::max<int64_t>(0, pad[2 * d + 1]))};
-  }
-  padded = mx::contiguous(mx::pad(padded, widths, init_v, "constant", s), false, s);
-  mx::Shape shape;
-  mx::Strides elem_strides(r);
-  int64_t acc = 1;
-  for (size_t d = r; d-- > 0;) {
-    elem_strides[d] = acc;
-    acc *= padded.shape(static_cast<int>(d));
-  }
-  mx::Strides view_strides;
   mx::Shape out = result_shape(em, op);
-  for (size_t d = 0; d < r; ++d) {
-    shape.push_back(out[d]);
-    view_strides.push_back(elem_strides[d] * strides[d]);
-  }
-  std::vector<int> axes;
-  for (size_t d = 0; d < r; ++d) {
-    shape.push_back(static_cast<int>(window[d]));
-    view_strides.push_back(elem_strides[d] * win_dil[d]);
-    axes.push_back(static_cast<int>(r + d));
-  }
   for (int e : out)
     if (e == 0) return {mx::broadcast_to(init_v, out, s)};
-  mx::array view = mx::as_strided(padded, shape, view_strides, 0, s);
+  std::vector<int> axes;
+  for (size_t d = 0; d < r; ++d) axes.push_back(static_cast<int>(r + d));
+  mx::array view = window_view(x, init_v, {window, strides, win_dil, pad}, out, s);
   return {apply(body, combine_window(body, view, axes, s), init_v, s)};
 }
 

@@ -174,3 +174,92 @@ def test_grouped_conv_3d_forward(check):
   x, w = sample(np.float32, (2, 4, 4, 5, 3), seed=11), sample(np.float32, (6, 2, 2, 3, 2), seed=12)
   check(lambda x, w: lax.conv_general_dilated(x, w, (1, 1, 1), "SAME", feature_group_count=2), x, w,
         tol=(1e-5, 1e-4))
+
+
+# Pooling over the whole grid of window, stride, padding and dilation.
+REDUCERS = {"max": (-jnp.inf, lax.max), "min": (jnp.inf, lax.min), "sum": (0.0, lax.add)}
+WINDOWS = [(2, 2), (3, 3), (2, 3)]
+
+
+@pytest.mark.parametrize("dilation", [1, 2])
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("window", WINDOWS, ids=str)
+@pytest.mark.parametrize("kind", sorted(REDUCERS))
+def test_pool_grid(check, kind, window, stride, padding, dilation):
+  init, op = REDUCERS[kind]
+  check(lambda v: lax.reduce_window(v, init, op, (1, 1) + window, (1, 1, stride, stride), padding,
+                                    window_dilation=(1, 1, dilation, dilation)),
+        sample(np.float32, (2, 2, 9, 10), seed=13))
+
+
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("window", WINDOWS, ids=str)
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool_grid_gradient(check, kind, window, stride, padding):
+  from flax import linen as nn  # flax is pinned; its pooling is what models call
+  pool = nn.max_pool if kind == "max" else nn.avg_pool
+  x = sample(np.float32, (2, 9, 10, 3), seed=14)
+  check(jax.grad(lambda v: jnp.sum(jnp.sin(pool(v, window, (stride, stride), padding)))), x)
+
+
+CUMULATIVE_DTYPES = [np.float32, np.float16, np.int32, np.uint8, np.int64]
+
+
+@pytest.mark.parametrize("dtype", CUMULATIVE_DTYPES, ids=ids(CUMULATIVE_DTYPES))
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp"])
+def test_cumulative_grid(check, dtype, reverse, name):
+  if name == "cumlogsumexp" and not np.issubdtype(dtype, np.floating):
+    dtype = np.float32
+  x = sample(dtype, (4, 9), seed=15)
+  if name == "cumprod":
+    x = (np.abs(x) % 3 + 1).astype(dtype) if np.issubdtype(dtype, np.integer) else (x / 4).astype(dtype)
+  fn = {"cumsum": lax.cumsum, "cumprod": lax.cumprod, "cummax": lax.cummax, "cummin": lax.cummin,
+        "cumlogsumexp": lax.cumlogsumexp}[name]
+  # float16 partial sums reach ~20, where one ulp is 0.0156.
+  check(lambda v: fn(v, axis=1, reverse=reverse), x, tol=(1e-2, 3e-2) if dtype is np.float16 else (1e-4, 1e-4))
+
+
+SCANS = {
+    "add": jnp.add, "max": jnp.maximum, "mul_small": lambda a, b: a * b,
+    "affine_pairs": lambda a, b: (a[0] * b[0], a[1] * b[0] + b[1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCANS))
+@pytest.mark.parametrize("reverse", [False, True])
+def test_associative_scan(check, name, reverse):
+  x = sample(np.float32, (13,), seed=16) / 3
+  arg = (x, x[::-1] * 0.5) if name == "affine_pairs" else x
+  check(lambda v: lax.associative_scan(SCANS[name], v, reverse=reverse), arg, tol=(1e-4, 1e-5))
+
+
+def test_cumsum_gradients(check):
+  check(jax.grad(lambda v: jnp.sum(jnp.cumsum(v, axis=0) ** 2 + lax.cummax(v, axis=1))),
+        sample(np.float32, (4, 5), seed=17))
+
+
+# reduce_window with bodies that are not one binary op, and with two operands.
+def test_reduce_window_general_body(check):
+  # A body computing max(a, b) + 0 * min(a, b) ... spelled so that it is not a single op.
+  def f(v):
+    return lax.reduce_window(v, -jnp.inf, lambda a, b: jnp.maximum(a, b) * 1.0 + jnp.minimum(a, b) * 0.0,
+                             (2, 3), (1, 2), "SAME")
+
+  check(f, sample(np.float32, (5, 7), seed=18))
+
+
+def test_reduce_window_variadic_argmax(check):
+  # (value, index) pairs: the argmax pooling pattern.
+  def f(v):
+    idx = lax.broadcasted_iota(jnp.int32, v.shape, 1)
+
+    def body(a, b):
+      take_b = b[0] > a[0]
+      return jnp.where(take_b, b[0], a[0]), jnp.where(take_b, b[1], a[1])
+
+    return lax.reduce_window((v, idx), (-jnp.inf, jnp.int32(-1)), body, (1, 3), (1, 1), "VALID")
+
+  check(f, sample(np.float32, (3, 8), seed=19))
