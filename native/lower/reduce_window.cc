@@ -125,23 +125,33 @@ Values fold_windows(Emitter& em, const ir::Op& op, const Values& in, const Windo
   return acc;
 }
 
-Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
+// Inserts (factor - 1) copies of `fill` between neighbours along each axis.
+mx::array dilate(const mx::array& x, const mx::array& fill, const std::vector<int64_t>& factor,
+                 mx::StreamOrDevice s) {
+  mx::array out = x;
+  for (int axis = 0; axis < static_cast<int>(x.ndim()); ++axis) {
+    int f = static_cast<int>(factor[axis]), n = out.shape(axis);
+    if (f == 1 || n == 0) continue;
+    mx::array e = mx::expand_dims(out, axis + 1, s);
+    std::vector<std::pair<int, int>> widths(e.ndim(), {0, 0});
+    widths[axis + 1] = {0, f - 1};
+    mx::Shape merged = out.shape();
+    merged[axis] = n * f;
+    mx::array flat = mx::reshape(mx::pad(e, widths, fill, "constant", s), merged, s);
+    mx::Shape start(out.ndim(), 0), stop = merged;
+    stop[axis] = (n - 1) * f + 1;
+    out = mx::slice(flat, start, stop, s);
+  }
+  return out;
+}
+
+Values reduce_spread_windows(Emitter& em, const ir::Op& op, const Values& in, const std::string& body,
+                             bool known, const std::vector<int64_t>& window,
+                             const std::vector<int64_t>& strides, const std::vector<int64_t>& win_dil,
+                             const std::vector<int64_t>& pad) {
   auto s = em.stream();
-  if (in.size() < 2 || in.size() % 2) fail(op, "reduce_window needs operands and as many inits");
   const mx::array &x = in[0], &init = in[in.size() / 2];
-  std::string body = in.size() == 2 ? binary_body(op.regions.at(0)) : "";
-  bool known = body == "stablehlo.add" || body == "stablehlo.multiply" ||
-               body == "stablehlo.maximum" || body == "stablehlo.minimum" ||
-               ((body == "stablehlo.and" || body == "stablehlo.or") && x.dtype() == mx::bool_);
   size_t r = x.ndim();
-  std::vector<int64_t> window = int_list(op, "window_dimensions");
-  std::vector<int64_t> strides = int_list_or(op, "window_strides", r, 1);
-  std::vector<int64_t> base_dil = int_list_or(op, "base_dilations", r, 1);
-  std::vector<int64_t> win_dil = int_list_or(op, "window_dilations", r, 1);
-  std::vector<int64_t> pad = int_list_or(op, "padding", 2 * r, 0);
-  if (window.size() != r) fail(op, "window_dimensions does not match the operand rank");
-  for (size_t d = 0; d < r; ++d)
-    if (base_dil[d] != 1) fail_unsupported(op, "reduce_window with base dilation");
   if (!known) return fold_windows(em, op, in, {window, strides, win_dil, pad});
 
   // Cumulative: one axis with a full-length window padded on one side.
@@ -170,6 +180,34 @@ Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
   for (size_t d = 0; d < r; ++d) axes.push_back(static_cast<int>(r + d));
   mx::array view = window_view(x, init_v, {window, strides, win_dil, pad}, out, s);
   return {apply(body, combine_window(body, view, axes, s), init_v, s)};
+}
+
+Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  if (in.size() < 2 || in.size() % 2) fail(op, "reduce_window needs operands and as many inits");
+  const mx::array& x = in[0];
+  std::string body = in.size() == 2 ? binary_body(op.regions.at(0)) : "";
+  bool known = body == "stablehlo.add" || body == "stablehlo.multiply" ||
+               body == "stablehlo.maximum" || body == "stablehlo.minimum" ||
+               ((body == "stablehlo.and" || body == "stablehlo.or") && x.dtype() == mx::bool_);
+  size_t r = x.ndim();
+  std::vector<int64_t> window = int_list(op, "window_dimensions");
+  std::vector<int64_t> strides = int_list_or(op, "window_strides", r, 1);
+  std::vector<int64_t> base_dil = int_list_or(op, "base_dilations", r, 1);
+  std::vector<int64_t> win_dil = int_list_or(op, "window_dilations", r, 1);
+  std::vector<int64_t> pad = int_list_or(op, "padding", 2 * r, 0);
+  if (window.size() != r) fail(op, "window_dimensions does not match the operand rank");
+  bool dilated = false;
+  for (size_t d = 0; d < r; ++d) dilated = dilated || base_dil[d] != 1;
+  if (dilated) {
+    // Base dilation (JAX's transpose of a strided window sum) spreads the
+    // operand out with init values between its elements.
+    Values spread = in;
+    for (size_t j = 0; j < in.size() / 2; ++j)
+      spread[j] = dilate(in[j], mx::astype(in[in.size() / 2 + j], in[j].dtype(), s), base_dil, s);
+    return reduce_spread_windows(em, op, spread, body, known, window, strides, win_dil, pad);
+  }
+  return reduce_spread_windows(em, op, in, body, known, window, strides, win_dil, pad);
 }
 
 }  // namespace

@@ -263,3 +263,17 @@ def test_reduce_window_variadic_argmax(check):
     return lax.reduce_window((v, idx), (-jnp.inf, jnp.int32(-1)), body, (1, 3), (1, 1), "VALID")
 
   check(f, sample(np.float32, (3, 8), seed=19))
+
+
+@pytest.mark.parametrize("kind", sorted(REDUCERS))
+@pytest.mark.parametrize("base", [(1, 2), (2, 3)], ids=str)
+def test_reduce_window_base_dilation(check, kind, base):
+  init, op = REDUCERS[kind]
+  check(lambda v: lax.reduce_window(v, init, op, (2, 2), (1, 1), "SAME", base_dilation=base),
+        sample(np.float32, (4, 5), seed=20))
+
+
+def test_strided_window_sum_gradient(check):
+  # The transpose of a strided window sum is a base-dilated window sum.
+  f = lambda v: jnp.sum(jnp.cos(lax.reduce_window(v, 0.0, lax.add, (3, 3), (2, 2), "VALID")))
+  check(jax.grad(f), sample(np.float32, (7, 9), seed=21))
