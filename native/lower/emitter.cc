@@ -66,6 +66,8 @@ void Emitter::bind(ir::ValueId id, mx::array value) {
 }
 
 const mx::array& Emitter::lookup(const ir::Op& op, ir::ValueId id) const {
+  if (tuples_.count(id))
+    fail_unsupported(op, "a tuple value as an operand (only get_tuple_element reads tuples)");
   if (id >= env_.size() || !env_[id])
     fail(op, "uses value %" + std::to_string(id) + " before it is defined");
   return *env_[id];
@@ -117,9 +119,32 @@ Values Emitter::run_region_elementwise(const ir::Region& region, const Values& a
   }
 }
 
+bool Emitter::run_tuple_op(const ir::Op& op) {
+  if (op.name == "stablehlo.tuple") {
+    Values items;
+    for (ir::ValueId id : op.operands) {
+      auto t = tuples_.find(id);
+      if (t != tuples_.end()) fail_unsupported(op, "tuples nested in tuples");
+      items.push_back(lookup(op, id));
+    }
+    tuples_[op.results.at(0)] = std::move(items);
+    return true;
+  }
+  if (op.name == "stablehlo.get_tuple_element") {
+    auto t = op.operands.empty() ? tuples_.end() : tuples_.find(op.operands[0]);
+    if (t == tuples_.end()) fail(op, "operand is not a tuple made in this function");
+    int64_t i = int_attr(op, "index");
+    if (i < 0 || i >= static_cast<int64_t>(t->second.size())) fail(op, "tuple index out of range");
+    bind(op.results.at(0), t->second[i]);
+    return true;
+  }
+  return false;
+}
+
 Values Emitter::run_block(const ir::Block& block) {
   const Registry& registry = Registry::instance();
   for (const ir::Op& op : block.ops) {
+    if (run_tuple_op(op)) continue;
     Values operands;
     operands.reserve(op.operands.size());
     for (ir::ValueId id : op.operands) operands.push_back(lookup(op, id));

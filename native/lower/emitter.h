@@ -90,6 +90,8 @@ class Emitter {
 
  private:
   Values run_block(const ir::Block& block);
+  // stablehlo.tuple and get_tuple_element; false for any other op.
+  bool run_tuple_op(const ir::Op& op);
   void bind(ir::ValueId id, mx::array value);
   const mx::array& lookup(const ir::Op& op, ir::ValueId id) const;
 
@@ -97,6 +99,8 @@ class Emitter {
   mx::StreamOrDevice stream_;
   RegionCache* cache_;
   std::vector<std::optional<mx::array>> env_;
+  // Values of tuple type (stablehlo.tuple results), by value id.
+  std::unordered_map<ir::ValueId, Values> tuples_;
   int depth_ = 0;
   int elementwise_ = 0;  // > 0 inside run_region_elementwise
 };

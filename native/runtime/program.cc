@@ -39,8 +39,10 @@ Program::Program(ir::Module module, mx::Device device)
 }
 
 namespace {
+// Ops the emitter handles itself rather than through the registry.
 bool is_structural(std::string_view name) {
-  return name == "func.return" || name == "stablehlo.return";
+  return name == "func.return" || name == "stablehlo.return" || name == "stablehlo.tuple" ||
+         name == "stablehlo.get_tuple_element";
 }
 
 // Returns whether the region is free of host-side control flow. Traceable,
