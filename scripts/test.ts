@@ -4,15 +4,15 @@
  * Runs, in order: build, export of test artifacts (when
  * `tests/artifacts/export.py` exists), generation of the differential corpus
  * (when `tests/corpus/generate.py` exists), ctest in `build/`, the sanitizer
- * build and its ctest in `build-asan/`, `deno test`,
- * and pytest on `tests/python`. Prints a summary with counts per stage and exits
- * non-zero when any stage fails.
+ * build and its ctest in `build-asan/`, `deno test`, pytest on
+ * `tests/python`, and pytest again against the sanitizer build. Prints a
+ * summary with counts per stage and exits non-zero when any stage fails.
  *
  * @module
  */
 
 import { build } from "./build.ts";
-import { exists, join, ROOT, run, seconds, VENV_PYTHON } from "./common.ts";
+import { exists, join, pluginLibName, ROOT, run, seconds, VENV_PYTHON } from "./common.ts";
 
 /** Pass/fail counts parsed from a test runner's output. */
 export interface Counts {
@@ -70,6 +70,31 @@ export function parsePytest(out: string): Counts | null {
   if (!last) return null;
   const n = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(last)?.[1] ?? 0);
   return { passed: n("passed"), failed: n("failed") + n("errors?"), skipped: n("skipped") };
+}
+
+/**
+ * Counts sanitizer reports (ASan errors, UBSan runtime errors) in output.
+ *
+ * @param out combined output of a run
+ * @returns the number of reports
+ */
+export function sanitizerReports(out: string): number {
+  return [...out.matchAll(/ERROR: AddressSanitizer|runtime error: /g)].length;
+}
+
+/**
+ * The ASan and UBSan runtimes of the host C++ compiler, as an LD_PRELOAD
+ * value, or null when the compiler does not know them.
+ */
+async function sanitizerRuntimes(): Promise<string | null> {
+  const libs: string[] = [];
+  for (const name of ["libasan.so", "libubsan.so"]) {
+    const r = await run(["c++", `-print-file-name=${name}`], { capture: true, echo: false });
+    const path = r.stdout.trim();
+    if (r.code !== 0 || !path.startsWith("/") || !(await exists(path))) return null;
+    libs.push(path);
+  }
+  return libs.join(" ");
 }
 
 /** Result of one stage. */
@@ -180,6 +205,32 @@ async function main(): Promise<number> {
     const counts = parsePytest(r.out);
     // Exit 5 means no tests were collected: the suite vanished, which is a failure.
     return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
+  });
+
+  // The whole op suite once more, with the plugin built with ASan+UBSan and
+  // the sanitizer runtimes preloaded into Python (which is not instrumented).
+  await stage("asan pytest", async () => {
+    if (!(await exists(join(ROOT, "build-asan", pluginLibName())))) {
+      return skip("no sanitizer build");
+    }
+    const preload = await sanitizerRuntimes();
+    if (!preload) return skip("the compiler does not report libasan/libubsan");
+    const r = await tee([VENV_PYTHON, "-m", "pytest", join(ROOT, "tests", "python"), "-q"], {
+      LD_PRELOAD: preload,
+      ASAN_OPTIONS: "detect_leaks=0",
+      UBSAN_OPTIONS: "halt_on_error=1:print_stacktrace=1",
+      APPLEJAX_PLUGIN_PATH: join(ROOT, "build-asan", pluginLibName()),
+    });
+    const counts = parsePytest(r.out);
+    const reports = sanitizerReports(r.out);
+    const ok = r.code === 0 && reports === 0;
+    return {
+      status: ok ? "ok" : "FAILED",
+      counts,
+      note: [`${reports} sanitizer reports`, r.code ? `exit ${r.code}` : ""].filter((x) => x).join(
+        "; ",
+      ),
+    };
   });
 
   console.log("\n=== summary ===");

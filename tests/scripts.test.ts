@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { configureCommand } from "../scripts/build.ts";
 import { dirname, join, parseEnvFile, renderEnvFile, ROOT, shellQuote } from "../scripts/common.ts";
-import { parseCtest, parseDenoTest, parsePytest } from "../scripts/test.ts";
+import { parseCtest, parseDenoTest, parsePytest, sanitizerReports } from "../scripts/test.ts";
 
 Deno.test(".deps.env round-trips", () => {
   const vars = { MLX_DIR: "/x/site-packages/mlx/share/cmake/MLX", CXX_VERSION: "12.2.0" };
@@ -62,4 +62,11 @@ Deno.test("pytest summary", () => {
     skipped: 0,
   });
   assert.deepEqual(parsePytest("no tests ran in 0.01s"), { passed: 0, failed: 0, skipped: 0 });
+});
+
+Deno.test("sanitizer reports are counted in test output", () => {
+  assert.equal(sanitizerReports("1970 passed in 352.91s"), 0);
+  const out = "==1==ERROR: AddressSanitizer: heap-use-after-free on address\n" +
+    "emitter.cc:12:3: runtime error: signed integer overflow\n";
+  assert.equal(sanitizerReports(out), 2);
 });
