@@ -30,6 +30,8 @@ Registry build_registry() {
   register_select_and_scatter(r);
   register_fft(r);
   register_rng_bit_generator(r);
+  register_custom_call(r);
+  register_linalg(r);
   return r;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +58,12 @@ void register_reduce_window(Registry& r);
 void register_select_and_scatter(Registry& r);
 void register_fft(Registry& r);
 void register_rng_bit_generator(Registry& r);
+void register_custom_call(Registry& r);
+void register_linalg(Registry& r);
+
+// The registry key of a custom_call target's handler (custom_call.cc
+// dispatches on call_target_name).
+std::string custom_call_key(std::string_view target);
 
 // Loop regions that a program has traced once into a cached graph
 // (mlx::core::compile); see runtime/program.cc.
