@@ -1,5 +1,7 @@
 #include "lower/emitter.h"
 
+#include <limits>
+
 #include <mlx/ops.h>
 
 #include "lower/dtype.h"
@@ -187,7 +189,13 @@ Values Emitter::run_block(const ir::Block& block) {
 
 mx::Shape to_shape(const std::vector<int64_t>& dims) {
   mx::Shape s;
-  for (int64_t d : dims) s.push_back(static_cast<mx::ShapeElem>(d));
+  for (int64_t d : dims) {
+    // MLX dimensions are 32-bit; a silent wrap would compute on the wrong shape.
+    if (d > std::numeric_limits<mx::ShapeElem>::max())
+      throw LowerError("a dimension of " + std::to_string(d) +
+                       " elements is larger than MLX supports (2^31 - 1 per dimension)");
+    s.push_back(static_cast<mx::ShapeElem>(d));
+  }
   return s;
 }
 

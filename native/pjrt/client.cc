@@ -10,6 +10,7 @@
 #include "pjrt/objects.h"
 #include "pjrt/surface.h"
 #include "pjrt/types.h"
+#include "runtime/memory_limits.h"
 
 namespace applejax::pjrt {
 namespace {
@@ -37,6 +38,7 @@ std::string backend_name(const mx::Device& d) {
 
 PJRT_Error* client_create(PJRT_Client_Create_Args* args) {
   return guarded("PJRT_Client_Create", [&] {
+    runtime::apply_memory_limits_from_env();
     auto client = std::make_unique<PJRT_Client>();
     client->mlx_device = pick_device();
     std::string backend = backend_name(client->mlx_device);

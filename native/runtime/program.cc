@@ -6,11 +6,13 @@
 #include <mlx/transforms.h>
 
 #include <atomic>
+#include <limits>
 #include <cstdlib>
 #include <mutex>
 
 #include "lower/dtype.h"
 #include "runtime/compiled_graphs.h"
+#include "runtime/memory_limits.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "vhlo/reader.h"
@@ -58,11 +60,23 @@ bool check_region(const ir::Region& region, const ir::Module& module,
       for (ir::ValueId v : op.results) {
         const ir::Type& t = module.values[v];
         if (!t.is_tensor()) continue;
+        for (int64_t n : t.shape)
+          if (n > std::numeric_limits<int32_t>::max())
+            lower::fail_unsupported(op, "a result dimension of " + std::to_string(n) +
+                                            " elements (MLX allows at most 2^31 - 1 per dimension)");
         auto d = lower::to_mlx(t.element);
         if (!d)
           lower::fail_unsupported(
               op, "element type " + std::string(ir::element_type_name(t.element)) +
                       " is not supported by MLX");
+        double bytes = static_cast<double>(t.num_elements()) * static_cast<double>(d->size());
+        if (bytes > static_cast<double>(memory_limit_bytes()))
+          lower::fail(op,
+                      "out of memory: its result needs " + human_bytes(bytes) +
+                          ", more than MLX may use (" +
+                          human_bytes(static_cast<double>(memory_limit_bytes())) + ")",
+                      "Use smaller shapes or batches, or raise the limit with "
+                      "APPLEJAX_MEMORY_LIMIT_MB");
         if (*d == mx::float64 && device.type == mx::Device::gpu)
           lower::fail(op, "float64 is not supported on the GPU",
                       "Use float32 (keep jax_enable_x64 off), or run this "

@@ -74,3 +74,50 @@ def test_errors_in_a_loop_body_name_the_op(check, mps):
   with pytest.raises(Exception, match="stablehlo.reduce_window"):
     np.asarray(f(jax.device_put(np.zeros(1500, np.float32), mps)))
   works_afterwards(check)
+
+
+def test_result_larger_than_memory_is_refused_at_compile_time(check, mps):
+  # 256 GiB: MLX's CPU allocator would write through a failed malloc.
+  f = jax.jit(lambda x: jnp.sin(jnp.arange(1 << 30, dtype=jnp.float32)[:, None] * x))
+  with pytest.raises(Exception) as info:
+    f(jax.device_put(np.ones(64, np.float32), mps)).block_until_ready()
+  message = str(info.value)
+  assert "out of memory: its result needs 256.0 GiB" in message and "APPLEJAX_MEMORY_LIMIT_MB" in message
+  works_afterwards(check)
+
+
+def test_dimension_past_mlx_limit_is_refused(check, mps):
+  f = jax.jit(lambda x: jnp.sum(jnp.arange(1 << 37, dtype=jnp.float32) * x))
+  with pytest.raises(Exception, match="a result dimension of 137438953472 elements"):
+    f(jax.device_put(np.float32(1), mps)).block_until_ready()
+  works_afterwards(check)
+
+
+def run_child(code, **env):
+  import os
+  import subprocess
+  import sys
+  full = dict(os.environ, **env)
+  full.pop("JAX_PLATFORMS", None)
+  return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True,
+                        timeout=120, check=False)
+
+
+def test_memory_limit_from_the_environment():
+  code = """
+import jax, jax.numpy as jnp, numpy as np
+mps = jax.devices("mps")[0]
+try:
+  jax.jit(lambda x: jnp.ones((64, 1 << 20), jnp.float32) * x)(jax.device_put(np.float32(2), mps)).block_until_ready()
+except Exception as e:
+  print("refused:", "needs 256.0 MiB, more than MLX may use (64.0 MiB)" in str(e))
+print(jax.jit(lambda x: x * 2)(jax.device_put(np.arange(3.0), mps)))
+"""
+  r = run_child(code, APPLEJAX_MEMORY_LIMIT_MB="64", APPLEJAX_CACHE_LIMIT_MB="0")
+  assert r.returncode == 0, r.stderr[-2000:]
+  assert "refused: True" in r.stdout and "[0. 2. 4.]" in r.stdout
+
+
+def test_bad_memory_limit_is_a_clear_error():
+  r = run_child("import jax; jax.devices('mps')", APPLEJAX_MEMORY_LIMIT_MB="lots")
+  assert "APPLEJAX_MEMORY_LIMIT_MB='lots' is not a whole number of megabytes" in r.stdout + r.stderr
