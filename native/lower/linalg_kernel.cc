@@ -115,8 +115,9 @@ int lapack_int(const ir::Op& op, int64_t n) {
 void fail_dtype(const ir::Op& op, mx::Dtype d) {
   std::ostringstream s;
   s << d;
-  fail_unsupported(op, "linear algebra on " + s.str() +
-                           " (float32, complex64 and, on MLX's CPU device, float64 are supported)");
+  fail(op, "linear algebra on " + s.str() + " is not supported",
+       "Cast the operands to float32 or complex64 (float64 runs on MLX's CPU device, not on the "
+       "GPU)");
 }
 
 int64_t config_int(const ir::Op& op, std::string_view key) {
