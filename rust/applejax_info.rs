@@ -16,7 +16,7 @@ const PINS: &[(&str, &str)] = &[
 ];
 
 /// StableHLO versions the plugin announces: (current, minimum).
-const STABLEHLO: (&str, &str) = ("1.17.0", "1.17.0");
+const STABLEHLO: (&str, &str) = ("1.17.0", "1.14.0");
 
 #[cfg(target_os = "macos")]
 const PLUGIN_LIB: &str = "libpjrt_plugin_mps.dylib";

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import {
   type Lock,
   normalizeName,
+  olderJaxlibMismatches,
+  olderJaxlibRequirements,
   parseLock,
   pinMismatches,
   pipRequirements,
@@ -77,6 +79,47 @@ Deno.test("validateLock rejects inconsistent files", async () => {
   assert.throws(broken((l) => l.python.packages.push({ name: "JAX", version: "1" })), /twice/);
 });
 
+Deno.test("the announced minimum is the StableHLO version of the verified older jaxlib", async () => {
+  const good = await readLock(lockPath);
+  const older = good.older_jaxlib;
+  assert.ok(older, "the lock names an older jaxlib");
+  assert.equal(good.stablehlo.plugin_minimum, older.stablehlo_current);
+  const jaxlib = older.packages.find((p) => p.name === "jaxlib")?.version;
+  assert.equal(older.packages.find((p) => p.name === "jax")?.version, jaxlib);
+  assert.deepEqual(olderJaxlibRequirements(good, "linux").slice(0, 2), [
+    `jax==${jaxlib}`,
+    `jaxlib==${jaxlib}`,
+  ]);
+  const installed: Record<string, string | null> = {};
+  for (const p of older.packages) installed[normalizeName(p.name)] = p.version;
+  assert.deepEqual(olderJaxlibMismatches(good, "linux", installed), []);
+  installed["jaxlib"] = good.chain.jax.version;
+  assert.deepEqual(olderJaxlibMismatches(good, "linux", installed), [
+    `jaxlib: ${good.chain.jax.version} installed, want ${jaxlib}`,
+  ]);
+
+  const broken = (edit: (l: Lock) => void) => {
+    const l = structuredClone(good);
+    edit(l);
+    return () => validateLock(l);
+  };
+  assert.throws(broken((l) => (l.stablehlo.plugin_minimum = "1.15.0")), /must be older_jaxlib/);
+  assert.throws(broken((l) => (l.older_jaxlib!.stablehlo_current = "1.13.0")), /must be older/);
+  assert.throws(broken((l) => (l.older_jaxlib!.packages[1].version = "0.9.1")), /one version/);
+  assert.throws(
+    broken((l) => {
+      for (const p of l.older_jaxlib!.packages.slice(0, 2)) p.version = l.chain.jax.version;
+    }),
+    /not older than the pinned/,
+  );
+  assert.throws(broken((l) => delete l.older_jaxlib), /no older_jaxlib verifies it/);
+  const alone = structuredClone(good);
+  delete alone.older_jaxlib;
+  alone.stablehlo.plugin_minimum = alone.stablehlo.plugin_current;
+  validateLock(alone);
+  assert.match(renderVersionsHeader(alone), /^#define APPLEJAX_OLDEST_JAXLIB "0\.10\.2"$/m);
+});
+
 Deno.test("versions header carries the StableHLO range and the pins", async () => {
   const lock = await readLock(lockPath);
   const h = renderVersionsHeader(lock);
@@ -88,6 +131,7 @@ Deno.test("versions header carries the StableHLO range and the pins", async () =
     new RegExp(`^#define APPLEJAX_STABLEHLO_MINIMUM "${lock.stablehlo.plugin_minimum}"$`, "m"),
   );
   assert.match(h, /^#define APPLEJAX_PIN_JAXLIB "0\.10\.2"$/m);
+  assert.match(h, /^#define APPLEJAX_OLDEST_JAXLIB "0\.9\.2"$/m);
   assert.match(h, /^#define APPLEJAX_PIN_ML_DTYPES "0\.6\.0"$/m);
   assert.match(h, /^#define APPLEJAX_XLA_COMMIT "5a9e73cbd92530cac2ac36f4736a774b2412afe2"$/m);
   assert.equal(renderVersionsHeader(lock), h, "output must be deterministic");

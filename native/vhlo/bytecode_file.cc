@@ -1,5 +1,7 @@
 #include "vhlo/bytecode_file.h"
 
+#include "vhlo/version_range.h"
+
 namespace applejax::vhlo {
 namespace {
 
@@ -120,7 +122,10 @@ BytecodeFile read_bytecode_file(std::span<const uint8_t> bytes) {
     r.fail("bytecode format version " + std::to_string(f.version) +
            " is newer than this reader supports (" + std::to_string(kVersionMaxSupported) + ")");
   }
+  uint64_t producer_at = r.offset();
   f.producer = r.null_terminated();
+  // Before anything else: a version outside the range is the clearest reason.
+  check_producer(f.producer, producer_at);
   ByteReader top(r.bytes(r.remaining()), r.offset(), "top-level sections");
   while (!top.empty()) {
     uint64_t at = top.offset();

@@ -34,6 +34,18 @@ export interface ChainLink {
   reason?: string;
 }
 
+/** The older jaxlib of the version-range check, installed in its own venv. */
+export interface OlderJaxlib {
+  /** Free text for readers of the file. */
+  comment?: string;
+  /** The venv it is installed in, relative to the repository root. */
+  venv: string;
+  /** `get_current_version()` of its StableHLO: what it serialises to. */
+  stablehlo_current: string;
+  /** Its pinned distributions: jax and jaxlib at one version, and their needs. */
+  packages: PythonPin[];
+}
+
 /** The whole lock file. */
 export interface Lock {
   /** Lock format version; currently 1. */
@@ -53,6 +65,12 @@ export interface Lock {
     llvm: ChainLink;
     stablehlo: ChainLink;
   };
+  /**
+   * A second, older jaxlib minor the reader is verified against: its own
+   * StableHLO version is the plugin's announced minimum. Absent: the plugin
+   * announces only `plugin_current`.
+   */
+  older_jaxlib?: OlderJaxlib;
   /** StableHLO versions: what jaxlib knows and what the plugin announces. */
   stablehlo: {
     jaxlib_current: string;
@@ -75,6 +93,52 @@ function str(o: Record<string, unknown>, key: string, where: string): string {
   const v = o[key];
   if (typeof v !== "string" || v === "") fail(`${where}.${key} must be a non-empty string`);
   return v;
+}
+
+function checkPins(v: unknown, where: string): void {
+  if (!Array.isArray(v) || v.length === 0) fail(`${where} must be a non-empty array`);
+  const seen = new Set<string>();
+  for (const [i, p] of v.entries()) {
+    if (!isObj(p)) fail(`${where}[${i}] must be an object`);
+    const name = str(p, "name", `${where}[${i}]`);
+    str(p, "version", `${where}[${i}]`);
+    const key = normalizeName(name);
+    if (seen.has(key)) fail(`${where}: ${name} is pinned twice`);
+    seen.add(key);
+  }
+}
+
+// The older jaxlib's StableHLO version is where the announced range starts:
+// the plugin announces only versions a real jaxlib was seen to write and the
+// reader was seen to read.
+function checkOlderJaxlib(value: Record<string, unknown>): void {
+  const s = value.stablehlo as Lock["stablehlo"];
+  const o = value.older_jaxlib;
+  if (o === undefined) {
+    if (s.plugin_minimum !== s.plugin_current) {
+      fail("stablehlo.plugin_minimum differs from plugin_current but no older_jaxlib verifies it");
+    }
+    return;
+  }
+  if (!isObj(o)) fail("older_jaxlib must be an object");
+  str(o, "venv", "older_jaxlib");
+  parseVersion(str(o, "stablehlo_current", "older_jaxlib"));
+  checkPins(o.packages, "older_jaxlib.packages");
+  const pins = o.packages as PythonPin[];
+  const version = (n: string) => pins.find((p) => normalizeName(p.name) === n)?.version;
+  const jaxlib = version("jaxlib");
+  if (!jaxlib || version("jax") !== jaxlib) {
+    fail("older_jaxlib.packages must pin jax and jaxlib at one version");
+  }
+  if (compareVersions(jaxlib, (value.chain as Lock["chain"]).jax.version) >= 0) {
+    fail(`older_jaxlib's jaxlib ${jaxlib} is not older than the pinned one`);
+  }
+  if (o.stablehlo_current !== s.plugin_minimum) {
+    fail(
+      `stablehlo.plugin_minimum (${s.plugin_minimum}) must be older_jaxlib.stablehlo_current ` +
+        `(${o.stablehlo_current}), the StableHLO version jaxlib ${jaxlib} writes`,
+    );
+  }
 }
 
 function checkLink(v: unknown, where: string): void {
@@ -104,18 +168,7 @@ export function validateLock(value: unknown): Lock {
   const py = value.python;
   if (!isObj(py)) fail("python must be an object");
   str(py, "requires", "python");
-  if (!Array.isArray(py.packages) || py.packages.length === 0) {
-    fail("python.packages must be a non-empty array");
-  }
-  const seen = new Set<string>();
-  for (const [i, p] of py.packages.entries()) {
-    if (!isObj(p)) fail(`python.packages[${i}] must be an object`);
-    const name = str(p, "name", `python.packages[${i}]`);
-    str(p, "version", `python.packages[${i}]`);
-    const key = normalizeName(name);
-    if (seen.has(key)) fail(`python.packages: ${name} is pinned twice`);
-    seen.add(key);
-  }
+  checkPins(py.packages, "python.packages");
   const deno = value.deno;
   if (!isObj(deno)) fail("deno must be an object");
   str(deno, "version", "deno");
@@ -140,6 +193,7 @@ export function validateLock(value: unknown): Lock {
   if (compareVersions(sv.plugin_minimum, sv.jaxlib_minimum) < 0) {
     fail("stablehlo.plugin_minimum is older than jaxlib can write (jaxlib_minimum)");
   }
+  checkOlderJaxlib(value);
   return value as unknown as Lock;
 }
 
@@ -194,6 +248,28 @@ export function pinsFor(lock: Lock, os: LockOs): PythonPin[] {
   return lock.python.packages.filter((p) => !p.platforms || p.platforms.includes(os));
 }
 
+function requirementsOf(pins: PythonPin[], os: LockOs): string[] {
+  return pins.filter((p) => !p.platforms || p.platforms.includes(os)).map((p) => {
+    const extras = p.extras?.[os] ?? [];
+    const extra = extras.length > 0 ? `[${extras.join(",")}]` : "";
+    return `${p.name}${extra}==${p.version}`;
+  });
+}
+
+function mismatchesOf(
+  pins: PythonPin[],
+  os: LockOs,
+  installed: Record<string, string | null>,
+): string[] {
+  const out: string[] = [];
+  for (const p of pins.filter((p) => !p.platforms || p.platforms.includes(os))) {
+    const have = installed[normalizeName(p.name)] ?? null;
+    if (have === null) out.push(`${p.name}: not installed (want ${p.version})`);
+    else if (have !== p.version) out.push(`${p.name}: ${have} installed, want ${p.version}`);
+  }
+  return out;
+}
+
 /**
  * pip requirement strings for one OS, e.g. `mlx[cpu]==0.32.4` on Linux.
  *
@@ -202,11 +278,7 @@ export function pinsFor(lock: Lock, os: LockOs): PythonPin[] {
  * @returns one `name[extras]==version` per applicable pin
  */
 export function pipRequirements(lock: Lock, os: LockOs): string[] {
-  return pinsFor(lock, os).map((p) => {
-    const extras = p.extras?.[os] ?? [];
-    const extra = extras.length > 0 ? `[${extras.join(",")}]` : "";
-    return `${p.name}${extra}==${p.version}`;
-  });
+  return requirementsOf(lock.python.packages, os);
 }
 
 /**
@@ -222,13 +294,34 @@ export function pinMismatches(
   os: LockOs,
   installed: Record<string, string | null>,
 ): string[] {
-  const out: string[] = [];
-  for (const p of pinsFor(lock, os)) {
-    const have = installed[normalizeName(p.name)] ?? null;
-    if (have === null) out.push(`${p.name}: not installed (want ${p.version})`);
-    else if (have !== p.version) out.push(`${p.name}: ${have} installed, want ${p.version}`);
-  }
-  return out;
+  return mismatchesOf(lock.python.packages, os, installed);
+}
+
+/**
+ * pip requirement strings of the older jaxlib's venv (see {@link OlderJaxlib}).
+ *
+ * @param lock the lock
+ * @param os the operating system
+ * @returns one `name==version` per applicable pin; empty when the lock has no older jaxlib
+ */
+export function olderJaxlibRequirements(lock: Lock, os: LockOs): string[] {
+  return requirementsOf(lock.older_jaxlib?.packages ?? [], os);
+}
+
+/**
+ * Compares what the older jaxlib's venv holds with its pins.
+ *
+ * @param lock the lock
+ * @param os the operating system
+ * @param installed normalised name → installed version (absent when not installed)
+ * @returns one line per pin that is missing or at another version; empty when all match
+ */
+export function olderJaxlibMismatches(
+  lock: Lock,
+  os: LockOs,
+  installed: Record<string, string | null>,
+): string[] {
+  return mismatchesOf(lock.older_jaxlib?.packages ?? [], os, installed);
 }
 
 function cString(s: string): string {
@@ -267,6 +360,10 @@ export function renderVersionsHeader(lock: Lock): string {
   lines.push("", "// What the pinned jaxlib's own StableHLO knows.");
   lines.push(`#define APPLEJAX_JAXLIB_STABLEHLO_CURRENT ${cString(s.jaxlib_current)}`);
   lines.push(`#define APPLEJAX_JAXLIB_STABLEHLO_MINIMUM ${cString(s.jaxlib_minimum)}`);
+  const oldest = lock.older_jaxlib?.packages.find((p) => p.name === "jaxlib")?.version ??
+    lock.chain.jax.version;
+  lines.push("", "// The oldest jaxlib the reader is verified with (it writes the minimum).");
+  lines.push(`#define APPLEJAX_OLDEST_JAXLIB ${cString(oldest)}`);
   lines.push("", "// Pinned Python distributions (exact versions).");
   for (const p of lock.python.packages) {
     lines.push(`#define APPLEJAX_PIN_${cIdent(p.name)} ${cString(p.version)}`);
