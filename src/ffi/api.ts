@@ -11,8 +11,10 @@
 
 import { API_MEMBERS } from "./api_members.ts";
 import { PjrtError } from "./errors.ts";
+import { closeEventCallbacks } from "./events.ts";
 import { Layout, readString, type Struct } from "./layout.ts";
-import { liveObjects, type NativeObject } from "./owned.ts";
+import { liveObjects, type NativeObject, pendingCallbacks } from "./owned.ts";
+import { defaultPluginPath } from "./plugin_path.ts";
 
 const CALL = { parameters: ["pointer"], result: "pointer" } as const;
 type Fn = Deno.UnsafeFnPointer<typeof CALL>;
@@ -45,16 +47,40 @@ export class PjrtApi {
    * Opens the library and reads its PJRT_Api table.
    *
    * @param path the plugin shared library
+   * @throws Error naming the path and the loader's reason when it cannot be opened
    */
   constructor(path: string) {
     this.path = path;
-    this.#lib = Deno.dlopen(path, { GetPjrtApi: { parameters: [], result: "pointer" } });
+    try {
+      this.#lib = Deno.dlopen(path, { GetPjrtApi: { parameters: [], result: "pointer" } });
+    } catch (e) {
+      throw new Error(
+        `cannot open the PJRT plugin ${path}: ${(e as Error).message} ` +
+          "(build it with `deno task build`, or set APPLEJAX_PLUGIN to a built library)",
+        { cause: e },
+      );
+    }
     const api = this.#lib.symbols.GetPjrtApi();
     if (api === null) throw new Error(`${path}: GetPjrtApi returned null`);
     this.#table = new Deno.UnsafePointerView(api);
     this.#structSize = Number(this.#table.getBigUint64(0));
     // PJRT_Api_Version: struct_size, extension_start, then two ints.
     this.version = { major: this.#table.getInt32(32), minor: this.#table.getInt32(36) };
+  }
+
+  /**
+   * Opens a plugin: `path`, else {@link defaultPluginPath} (`$APPLEJAX_PLUGIN`
+   * or this repository's `build/` output).
+   *
+   * ```ts
+   * using api = PjrtApi.open();
+   * ```
+   *
+   * @param path the plugin shared library
+   * @returns the opened plugin
+   */
+  static open(path: string = defaultPluginPath()): PjrtApi {
+    return new PjrtApi(path);
   }
 
   /** Whether the plugin's table has a slot for `name` (older plugins have fewer). */
@@ -104,17 +130,25 @@ export class PjrtApi {
     if (this.#closed) throw new Error(`${name}: ${this.path} has been closed`);
     if (VOID_MEMBERS.has(name)) return this.#callVoid(name, args);
     const err = this.#fn(name).call(args.pointer());
-    if (err !== null) throw this.#takeError(name, err);
+    if (err !== null) throw this.takeError(name, err);
     return args;
   }
 
-  #takeError(name: string, err: Deno.PointerValue): PjrtError {
+  /**
+   * Turns a PJRT_Error the caller owns into an exception and frees it; for
+   * errors that arrive outside {@link call} (an event's failure).
+   *
+   * @param name the PJRT function the error belongs to, for the message
+   * @param err the PJRT_Error
+   * @returns the exception (a {@link PjrtError} subclass chosen by its code)
+   */
+  takeError(name: string, err: Deno.PointerObject): PjrtError {
     const msg = this.call("PJRT_Error_Message", ERROR_MESSAGE.alloc().set("error", err));
     const message = readString(msg.ptr("message"), msg.num("message_size"));
     const code = this.call("PJRT_Error_GetCode", ERROR_GET_CODE.alloc().set("error", err))
       .num("code");
     this.call("PJRT_Error_Destroy", ERROR_DESTROY.alloc().set("error", err));
-    return new PjrtError(name, code, message);
+    return PjrtError.from(name, code, message);
   }
 
   /** Clients, buffers and executables of this plugin that are not closed yet. */
@@ -123,10 +157,15 @@ export class PjrtApi {
   }
 
   /**
-   * Closes the library. Every object created through it must be closed first:
-   * unmapping the code under a live object would crash its later destroy.
+   * Closes the library. Every object created through it must be closed and
+   * every event Promise settled first: unmapping the code under a live object
+   * would crash its later destroy, and under a pending callback its call.
    */
   close(): void {
+    const pending = pendingCallbacks(this);
+    if (pending > 0) {
+      throw new Error(`PjrtApi.close(): ${pending} event Promises are still pending; await them`);
+    }
     const live = this.liveObjects();
     if (live.length > 0) {
       throw new Error(
@@ -137,6 +176,7 @@ export class PjrtApi {
     }
     if (this.#closed) return;
     this.#closed = true;
+    closeEventCallbacks(this);
     this.#lib.close();
   }
 

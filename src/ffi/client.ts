@@ -5,32 +5,15 @@
  */
 
 import type { PjrtApi } from "./api.ts";
-import { awaitEvent, DeviceBuffer } from "./buffer.ts";
-import { BUFFER_TYPE, type DType, dtypeOf, type HostArray, ITEM_SIZE } from "./dtypes.ts";
+import { DeviceBuffer } from "./buffer.ts";
+import { Device } from "./device.ts";
+import { BUFFER_TYPE, type DType, dtypeOf, type HostArray, ITEM_SIZE, LANES } from "./dtypes.ts";
+import { awaitEvent } from "./events.ts";
 import { Executable } from "./executable.ts";
 import { readString } from "./layout.ts";
+import { type AttributeValue, readNamedValues } from "./named_values.ts";
 import { NativeObject } from "./owned.ts";
-import { ARGS, NAMED_VALUE } from "./structs.ts";
-
-/** A plugin attribute's value, tagged with its PJRT_NamedValue type. */
-export type AttributeValue =
-  | { type: "string"; value: string }
-  | { type: "int64"; value: bigint }
-  | { type: "int64_list"; value: bigint[] }
-  | { type: "float"; value: number }
-  | { type: "bool"; value: boolean };
-
-/** One addressable device. */
-export interface DeviceInfo {
-  /** PJRT_DeviceDescription_Id */
-  id: number;
-  /** PJRT_DeviceDescription_Kind */
-  kind: string;
-  /** PJRT_DeviceDescription_DebugString */
-  description: string;
-  /** The PJRT_Device handle; it belongs to the client and dies with it. */
-  handle: Deno.PointerValue;
-}
+import { ARGS } from "./structs.ts";
 
 /**
  * Reads the plugin's attributes (PJRT_Plugin_Attributes); needs no client.
@@ -39,54 +22,20 @@ export interface DeviceInfo {
  * @returns the attributes by name, in the plugin's order
  */
 export function pluginAttributes(api: PjrtApi): Map<string, AttributeValue> {
-  const out = new Map<string, AttributeValue>();
   const r = api.call("PJRT_Plugin_Attributes", ARGS.PJRT_Plugin_Attributes.alloc());
-  const base = r.ptr("attributes");
-  const n = r.num("num_attributes");
-  if (base === null || n === 0) return out;
-  const view = new Deno.UnsafePointerView(base);
-  const o = NAMED_VALUE.offsets;
-  for (let i = 0; i < n; i++) {
-    const at = i * NAMED_VALUE.size;
-    const name = readString(
-      Deno.UnsafePointer.create(view.getBigUint64(at + o.name)),
-      Number(view.getBigUint64(at + o.name_size)),
-    );
-    const type = view.getInt32(at + o.type);
-    const size = Number(view.getBigUint64(at + o.value_size));
-    // The value is a union; pointer members share its first 8 bytes.
-    const pointee = Deno.UnsafePointer.create(view.getBigUint64(at + o.value));
-    switch (type) {
-      case 0:
-        out.set(name, { type: "string", value: readString(pointee, size) });
-        break;
-      case 1:
-        out.set(name, { type: "int64", value: view.getBigInt64(at + o.value) });
-        break;
-      case 2: {
-        const list = pointee === null ? null : new Deno.UnsafePointerView(pointee);
-        const value = Array.from({ length: list ? size : 0 }, (_, k) => list!.getBigInt64(8 * k));
-        out.set(name, { type: "int64_list", value });
-        break;
-      }
-      case 3:
-        out.set(name, { type: "float", value: view.getFloat32(at + o.value) });
-        break;
-      case 4:
-        out.set(name, { type: "bool", value: view.getUint8(at + o.value) !== 0 });
-        break;
-      default:
-        throw new Error(`attribute ${name}: unknown PJRT_NamedValue type ${type}`);
-    }
-  }
-  return out;
+  return readNamedValues(r.ptr("attributes"), r.num("num_attributes"));
 }
+
+/** Where {@link Client.compile} reads a program from. */
+export type ArtifactSource = Uint8Array | string | URL;
 
 /**
  * A PJRT client. Close it (or use `using`) to destroy it, after the buffers
  * and executables made through it.
  */
 export class Client extends NativeObject {
+  #devices: Device[] | undefined;
+
   private constructor(api: PjrtApi, handle: Deno.PointerValue) {
     super("Client", api, handle);
   }
@@ -134,86 +83,84 @@ export class Client extends NativeObject {
     return readString(r.ptr("platform_version"), r.num("platform_version_size"));
   }
 
-  /** The addressable devices with their descriptions. */
-  devices(): DeviceInfo[] {
+  /** The addressable devices with their descriptions, in the plugin's order. */
+  devices(): Device[] {
+    if (this.#devices) return this.#devices;
     const r = this.api.call(
       "PJRT_Client_AddressableDevices",
       ARGS.PJRT_Client_AddressableDevices.alloc().set("client", this.handle),
     );
     const n = r.num("num_addressable_devices");
     const list = r.ptr("addressable_devices");
-    if (list === null || n === 0) return [];
-    const view = new Deno.UnsafePointerView(list);
-    return Array.from({ length: n }, (_, i) => {
-      const handle = Deno.UnsafePointer.create(view.getBigUint64(8 * i));
-      const desc = this.api.call(
-        "PJRT_Device_GetDescription",
-        ARGS.PJRT_Device_GetDescription.alloc().set("device", handle),
-      ).ptr("device_description");
-      const id = this.api.call(
-        "PJRT_DeviceDescription_Id",
-        ARGS.PJRT_DeviceDescription_Id.alloc().set("device_description", desc),
-      ).num("id");
-      const k = this.api.call(
-        "PJRT_DeviceDescription_Kind",
-        ARGS.PJRT_DeviceDescription_Kind.alloc().set("device_description", desc),
-      );
-      const d = this.api.call(
-        "PJRT_DeviceDescription_DebugString",
-        ARGS.PJRT_DeviceDescription_DebugString.alloc().set("device_description", desc),
-      );
-      return {
-        id,
-        kind: readString(k.ptr("device_kind"), k.num("device_kind_size")),
-        description: readString(d.ptr("debug_string"), d.num("debug_string_size")),
-        handle,
-      };
-    });
+    const view = list === null ? null : new Deno.UnsafePointerView(list);
+    // The handles are the client's and live as long as it, so one list serves.
+    this.#devices = Array.from(
+      { length: view ? n : 0 },
+      (_, i) => new Device(this, Deno.UnsafePointer.create(view!.getBigUint64(8 * i))!),
+    );
+    return this.#devices;
   }
 
   /**
-   * Copies a host array to the first device.
+   * Copies a host array to a device.
    *
-   * @param data the elements, row-major
-   * @param dims the shape; defaults to one dimension of `data.length`
-   * @param dtype overrides the dtype implied by the array type (f16/bf16 bits
-   *   in a Uint16Array, pred in a Uint8Array); the element sizes must agree
+   * ```ts
+   * using x = client.upload(new Float32Array([1, 2, 3, 4]), [2, 2]);
+   * using h = client.upload(f32ToF16([0.5, 1.5]), [2], "f16");
+   * ```
+   *
+   * @param data the elements, row-major (complex: interleaved re, im)
+   * @param dims the shape; defaults to one dimension holding all of `data`
+   * @param dtype the element type when the array type does not say it:
+   *   f16/bf16 bits in a Uint16Array, pred or 8-bit floats in a Uint8Array,
+   *   c64 in a Float32Array, c128 in a Float64Array
+   * @param device where to put it; defaults to the first addressable device
+   * @returns the buffer, owned by the caller
+   * @throws Error when data, shape and dtype disagree (before reaching C);
+   *   PjrtError (e.g. UnimplementedError) when the plugin refuses the dtype
    */
-  upload(data: HostArray, dims: number[] = [data.length], dtype?: DType): DeviceBuffer {
+  upload(data: HostArray, dims?: number[], dtype?: DType, device?: Device): DeviceBuffer {
     const type = dtype ?? dtypeOf(data);
+    const lanes = LANES[type];
+    if (data.length % lanes !== 0) {
+      throw new Error(`upload: ${type} takes (re, im) pairs; the data has ${data.length} numbers`);
+    }
+    const shape = dims ?? [data.length / lanes];
     // The plugin reads count × element-size bytes; a mismatch here would make
     // it read past the end of `data`.
-    if (ITEM_SIZE[type] !== data.BYTES_PER_ELEMENT) {
+    if (ITEM_SIZE[type] !== data.BYTES_PER_ELEMENT * lanes) {
       throw new Error(
         `upload: ${type} elements take ${ITEM_SIZE[type]} bytes, ` +
-          `a ${data.constructor.name} holds ${data.BYTES_PER_ELEMENT}`,
+          `a ${data.constructor.name} holds ${data.BYTES_PER_ELEMENT}` +
+          (lanes > 1 ? ` per lane (${lanes} lanes)` : ""),
       );
     }
-    if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new Error(`upload: shape [${dims}] must be non-negative integers`);
+    if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new Error(`upload: shape [${shape}] must be non-negative integers`);
     }
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (count !== data.length) {
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count * lanes !== data.length) {
       throw new Error(
-        `upload: shape [${dims}] holds ${count} elements, the data has ${data.length}`,
+        `upload: shape [${shape}] holds ${count} elements, the data has ${data.length / lanes}`,
       );
     }
-    const device = this.devices()[0];
-    if (!device) throw new Error("upload: the client has no addressable device");
+    const target = device ?? this.devices()[0];
+    if (!target) throw new Error("upload: the client has no addressable device");
+    if (target.owner !== this) throw new Error("upload: the device belongs to another client");
     const args = ARGS.PJRT_Client_BufferFromHostBuffer.alloc()
       .set("client", this.handle)
       .set("data", data)
       .set("type", BUFFER_TYPE[type])
-      .set("dims", BigInt64Array.from(dims.map(BigInt)))
-      .set("num_dims", dims.length)
-      // kImmutableOnlyDuringCall: the plugin copies before returning, so the
-      // JS array is free to change or be collected afterwards.
+      .set("dims", BigInt64Array.from(shape.map(BigInt)))
+      .set("num_dims", shape.length)
+      // kImmutableOnlyDuringCall: the plugin has copied once done_with_host_buffer
+      // fires (waited for below), so the JS array is free afterwards.
       .set("host_buffer_semantics", 0)
-      .set("device", device.handle);
+      .set("device", target.handle);
     const r = this.api.call("PJRT_Client_BufferFromHostBuffer", args);
     const buffer = new DeviceBuffer(this, r.ptr("buffer"));
     try {
-      awaitEvent(this.api, r.ptr("done_with_host_buffer"));
+      awaitEvent(this.api, r.ptr("done_with_host_buffer"), "PJRT_Client_BufferFromHostBuffer");
     } catch (e) {
       buffer.close();
       throw e;
@@ -222,15 +169,21 @@ export class Client extends NativeObject {
   }
 
   /**
-   * Compiles a StableHLO portable artifact (program format "mlir").
+   * Compiles a StableHLO portable artifact (program format "mlir"): the
+   * bytes JAX sends to a plugin, e.g. one of `tests/fixtures/bench/*.mlirbc`
+   * or a file `APPLEJAX_DUMP_DIR` wrote.
    *
-   * @param artifact the bytes JAX would send (see tests/artifacts/export.py)
+   * @param artifact the bytes, or a path / file URL to read them from
    * @param compileOptions a serialized xla.CompileOptionsProto; empty means defaults
+   * @returns the executable, owned by the caller
+   * @throws PjrtError (InvalidArgumentError for unreadable bytes,
+   *   UnimplementedError for ops the plugin does not lower)
    */
-  compile(artifact: Uint8Array, compileOptions: Uint8Array = new Uint8Array()): Executable {
+  compile(artifact: ArtifactSource, compileOptions: Uint8Array = new Uint8Array()): Executable {
+    const code = artifact instanceof Uint8Array ? artifact : Deno.readFileSync(artifact);
     const program = ARGS.PJRT_Program.alloc()
-      .set("code", artifact)
-      .set("code_size", artifact.byteLength)
+      .set("code", code)
+      .set("code_size", code.byteLength)
       .set("format", new TextEncoder().encode("mlir"))
       .set("format_size", 4);
     const r = this.api.call(

@@ -31,6 +31,8 @@ export class Layout {
   readonly align: number;
 
   /**
+   * Computes offsets with C's natural alignment (x86-64 and arm64 agree).
+   *
    * @param fields the fields in declaration order; `struct_size` and
    *   `extension_start` come first in every PJRT argument struct, so callers
    *   list only the rest (pass `head = false` for plain structs)
@@ -81,6 +83,8 @@ export class Struct {
   readonly #kept: unknown[] = [];
 
   /**
+   * Wraps memory as an instance of `layout`; usually via {@link Layout.alloc}.
+   *
    * @param layout the struct's layout
    * @param bytes backing memory of at least `layout.size` bytes
    */

@@ -94,3 +94,32 @@ export abstract class NativeObject {
    */
   protected abstract destroy(handle: Deno.PointerObject): void;
 }
+
+const PENDING = new WeakMap<PjrtApi, number>();
+
+/**
+ * Records one pending callback into `api` (a Promise waiting on an event), so
+ * that the library is not unmapped under it.
+ *
+ * @param api the plugin
+ * @returns the function that ends the record (call it once)
+ */
+export function trackPending(api: PjrtApi): () => void {
+  PENDING.set(api, (PENDING.get(api) ?? 0) + 1);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    PENDING.set(api, PENDING.get(api)! - 1);
+  };
+}
+
+/**
+ * Number of Promises still waiting on events of `api`.
+ *
+ * @param api the plugin
+ * @returns the count
+ */
+export function pendingCallbacks(api: PjrtApi): number {
+  return PENDING.get(api) ?? 0;
+}

@@ -22,6 +22,9 @@ export const ARGS = {
   PJRT_Plugin_Attributes: new Layout([["attributes", "ptr"], ["num_attributes", "size"]]),
   PJRT_Event_Await: new Layout([["event", "ptr"]]),
   PJRT_Event_Destroy: new Layout([["event", "ptr"]]),
+  PJRT_Event_IsReady: new Layout([["event", "ptr"], ["is_ready", "bool"]]),
+  PJRT_Event_Error: new Layout([["event", "ptr"]]),
+  PJRT_Event_OnReady: new Layout([["event", "ptr"], ["callback", "ptr"], ["user_arg", "ptr"]]),
   PJRT_Client_Create: new Layout([
     ["create_options", "ptr"],
     ["num_options", "size"],
@@ -61,6 +64,28 @@ export const ARGS = {
     ["debug_string", "ptr"],
     ["debug_string_size", "size"],
   ]),
+  PJRT_DeviceDescription_ToString: new Layout([
+    ["device_description", "ptr"],
+    ["to_string", "ptr"],
+    ["to_string_size", "size"],
+  ]),
+  // The count comes before the array here, unlike the plugin attributes.
+  PJRT_DeviceDescription_Attributes: new Layout([
+    ["device_description", "ptr"],
+    ["num_attributes", "size"],
+    ["attributes", "ptr"],
+  ]),
+  PJRT_Device_IsAddressable: new Layout([["device", "ptr"], ["is_addressable", "bool"]]),
+  PJRT_Device_LocalHardwareId: new Layout([["device", "ptr"], ["local_hardware_id", "i32"]]),
+  PJRT_Device_DefaultMemory: new Layout([["device", "ptr"], ["memory", "ptr"]]),
+  PJRT_Device_GetAttributes: new Layout([
+    ["device", "ptr"],
+    ["attributes", "ptr"],
+    ["num_attributes", "size"],
+    ["device_attributes", "ptr"],
+    ["attributes_deleter", "ptr"],
+  ]),
+  PJRT_Memory_Kind: new Layout([["memory", "ptr"], ["kind", "ptr"], ["kind_size", "size"]]),
   PJRT_Client_BufferFromHostBuffer: new Layout([
     ["client", "ptr"],
     ["data", "ptr"],
@@ -79,6 +104,12 @@ export const ARGS = {
   PJRT_Buffer_Destroy: new Layout([["buffer", "ptr"]]),
   PJRT_Buffer_Dimensions: new Layout([["buffer", "ptr"], ["dims", "ptr"], ["num_dims", "size"]]),
   PJRT_Buffer_ElementType: new Layout([["buffer", "ptr"], ["type", "i32"]]),
+  PJRT_Buffer_OnDeviceSizeInBytes: new Layout([
+    ["buffer", "ptr"],
+    ["on_device_size_in_bytes", "size"],
+  ]),
+  PJRT_Buffer_Device: new Layout([["buffer", "ptr"], ["device", "ptr"]]),
+  PJRT_Buffer_ReadyEvent: new Layout([["buffer", "ptr"], ["event", "ptr"]]),
   PJRT_Buffer_ToHostBuffer: new Layout([
     ["src", "ptr"],
     ["host_layout", "ptr"],
@@ -105,6 +136,27 @@ export const ARGS = {
     ["executable", "ptr"],
   ]),
   PJRT_Executable_NumOutputs: new Layout([["executable", "ptr"], ["num_outputs", "size"]]),
+  PJRT_Executable_Name: new Layout([
+    ["executable", "ptr"],
+    ["executable_name", "ptr"],
+    ["executable_name_size", "size"],
+  ]),
+  PJRT_Executable_OutputElementTypes: new Layout([
+    ["executable", "ptr"],
+    ["output_types", "ptr"],
+    ["num_output_types", "size"],
+  ]),
+  PJRT_Executable_OutputDimensions: new Layout([
+    ["executable", "ptr"],
+    ["num_outputs", "size"],
+    ["dims", "ptr"],
+    ["dim_sizes", "ptr"],
+  ]),
+  PJRT_LoadedExecutable_Fingerprint: new Layout([
+    ["executable", "ptr"],
+    ["executable_fingerprint", "ptr"],
+    ["executable_fingerprint_size", "size"],
+  ]),
   PJRT_Executable_Destroy: new Layout([["executable", "ptr"]]),
   PJRT_ExecuteOptions: new Layout([
     ["send_callbacks", "ptr"],
