@@ -20,4 +20,5 @@
  */
 
 export * from "./src/ffi/mod.ts";
+export * from "./src/bench/mod.ts";
 export * from "./src/pins/mod.ts";
