@@ -220,3 +220,28 @@ export async function writeIfChanged(path: string, text: string): Promise<boolea
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
+
+/**
+ * The installed versions of Python distributions in one interpreter.
+ *
+ * @param python the interpreter (a venv's `bin/python`)
+ * @param names distribution names
+ * @returns normalised name → version, or null when not installed
+ */
+export async function installedVersions(
+  python: string,
+  names: string[],
+): Promise<Record<string, string | null>> {
+  const code = [
+    "import importlib.metadata as m, json, re, sys",
+    "out = {}",
+    "for n in sys.argv[1:]:",
+    "    k = re.sub(r'[-_.]+', '-', n).lower()",
+    "    try: out[k] = m.version(n)",
+    "    except m.PackageNotFoundError: out[k] = None",
+    "print(json.dumps(out))",
+  ].join("\n");
+  const r = await run([python, "-c", code, ...names], { capture: true });
+  if (r.code !== 0) throw new Error(`reading installed versions failed: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout);
+}

@@ -6,7 +6,9 @@
  * library directories in the pinned wheel, installs missing native tools (apt-get or
  * Homebrew, when allowed) and checks their versions, and writes
  * `.deps.env`. With `--refresh` it first re-traces jax → XLA → LLVM/StableHLO over
- * the network and rewrites the lock.
+ * the network and rewrites the lock. With `--older-jaxlib` it also installs the
+ * lock's older jaxlib into its own venv (scripts/older_jaxlib.ts; `deno task
+ * test` does that itself).
  *
  * @module
  */
@@ -26,6 +28,7 @@ import {
   DEPS_ENV_PATH,
   exists,
   hostOs,
+  installedVersions,
   join,
   LOCK_PATH,
   renderEnvFile,
@@ -35,6 +38,7 @@ import {
   VENV_PYTHON,
   writeIfChanged,
 } from "./common.ts";
+import { ensureOlderJaxlib } from "./older_jaxlib.ts";
 import { ensureSystemTools } from "./system_tools.ts";
 
 const did: string[] = [];
@@ -77,25 +81,10 @@ async function ensureVenv(lock: Lock): Promise<void> {
   console.log(`python     ${v} (${VENV_PYTHON})`);
 }
 
-async function installedVersions(names: string[]): Promise<Record<string, string | null>> {
-  const code = [
-    "import importlib.metadata as m, json, re, sys",
-    "out = {}",
-    "for n in sys.argv[1:]:",
-    "    k = re.sub(r'[-_.]+', '-', n).lower()",
-    "    try: out[k] = m.version(n)",
-    "    except m.PackageNotFoundError: out[k] = None",
-    "print(json.dumps(out))",
-  ].join("\n");
-  const r = await run([VENV_PYTHON, "-c", code, ...names], { capture: true });
-  if (r.code !== 0) throw new Error(`reading installed versions failed: ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout);
-}
-
 async function ensurePins(lock: Lock): Promise<void> {
   const os = hostOs();
   const names = pinsFor(lock, os).map((p) => p.name);
-  let mismatches = pinMismatches(lock, os, await installedVersions(names));
+  let mismatches = pinMismatches(lock, os, await installedVersions(VENV_PYTHON, names));
   if (mismatches.length === 0) {
     console.log(`python pins ${names.length} of ${names.length} match the lock`);
     return;
@@ -111,7 +100,7 @@ async function ensurePins(lock: Lock): Promise<void> {
     ...reqs,
   ]);
   if (r.code !== 0) throw new Error("pip install failed");
-  mismatches = pinMismatches(lock, os, await installedVersions(names));
+  mismatches = pinMismatches(lock, os, await installedVersions(VENV_PYTHON, names));
   if (mismatches.length > 0) throw new Error(`still not matching: ${mismatches.join("; ")}`);
   did.push(`pip installed ${reqs.length} pins (${reqs.join(" ")})`);
 }
@@ -200,9 +189,12 @@ async function checkTool(
 async function main(): Promise<number> {
   const start = performance.now();
   const refresh = Deno.args.includes("--refresh");
-  const unknown = Deno.args.filter((a) => a !== "--refresh");
+  const olderJaxlib = Deno.args.includes("--older-jaxlib");
+  const unknown = Deno.args.filter((a) => a !== "--refresh" && a !== "--older-jaxlib");
   if (unknown.length > 0) {
-    console.error(`usage: deno task setup-deps [--refresh]  (unknown: ${unknown.join(" ")})`);
+    console.error(
+      `usage: deno task setup-deps [--refresh] [--older-jaxlib]  (unknown: ${unknown.join(" ")})`,
+    );
     return 2;
   }
   let lock = await readLock(LOCK_PATH);
@@ -220,6 +212,7 @@ async function main(): Promise<number> {
   await ensurePins(lock);
   const mlx = await findMlx();
   await checkStablehlo(lock);
+  if (olderJaxlib) did.push(...(await ensureOlderJaxlib(lock)).did);
 
   const cmakeMin = /^>=\s*(\d+\.\d+(?:\.\d+)?)$/.exec(lock.tools.cmake ?? "")?.[1];
   const cxx = Deno.env.get("CXX") ?? "c++";

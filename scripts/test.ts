@@ -3,7 +3,8 @@
  *
  * Runs, in order: build, export of test artifacts (when
  * `tests/artifacts/export.py` exists), generation of the differential corpus
- * (when `tests/corpus/generate.py` exists), ctest in `build/`, the sanitizer
+ * (when `tests/corpus/generate.py` exists), ctest in `build/`, the older-jaxlib
+ * check (scripts/older_jaxlib.ts), the sanitizer
  * build and its ctest in `build-asan/`, `deno test`, pytest on
  * `tests/python`, and pytest again against the sanitizer build. Prints a
  * summary with counts per stage and exits non-zero when any stage fails.
@@ -11,8 +12,19 @@
  * @module
  */
 
+import { readLock } from "../src/pins/lock.ts";
 import { build } from "./build.ts";
-import { exists, join, pluginLibName, ROOT, run, seconds, VENV_PYTHON } from "./common.ts";
+import {
+  exists,
+  join,
+  LOCK_PATH,
+  pluginLibName,
+  ROOT,
+  run,
+  seconds,
+  VENV_PYTHON,
+} from "./common.ts";
+import { checkOlderJaxlib } from "./older_jaxlib.ts";
 
 /** Pass/fail counts parsed from a test runner's output. */
 export interface Counts {
@@ -181,6 +193,15 @@ async function main(): Promise<number> {
     const r = await tee(["ctest", "--test-dir", join(ROOT, "build"), "--output-on-failure"]);
     const counts = parseCtest(r.out);
     return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
+  });
+
+  // A second, older jaxlib minor: what it writes (the announced minimum
+  // StableHLO version) is read and printed as it prints it, and part of the
+  // op suite runs under it (scripts/older_jaxlib.ts).
+  await stage("older jaxlib", async () => {
+    if (built.status !== "ok") return skip("build failed");
+    const r = await checkOlderJaxlib(await readLock(LOCK_PATH), join(ROOT, "build"));
+    return { status: r.ok ? "ok" : "FAILED", counts: parsePytest(r.pytest), note: r.note };
   });
 
   // The reader's tests again under ASan+UBSan: the truncation, corruption
