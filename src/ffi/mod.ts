@@ -70,4 +70,3 @@ export { type FieldSpec, type FieldType, type FieldValue, Layout, Struct } from 
 export { type AttributeValue, readNamedValues } from "./named_values.ts";
 export { liveObjects, NativeObject, pendingCallbacks } from "./owned.ts";
 export { defaultPluginPath } from "./plugin_path.ts";
-export { ARGS, NAMED_VALUE } from "./structs.ts";
