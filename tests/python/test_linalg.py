@@ -71,8 +71,10 @@ def canonical_qr(q, r):
   k = min(q.shape[-1], r.shape[-2], r.shape[-1])
   ph = phase(jnp.diagonal(r, axis1=-2, axis2=-1)[..., :k])
   q = q[..., :, :k] * ph[..., None, :]
-  r = r.at[..., :k, :].multiply(jnp.conj(ph)[..., :, None])
-  return q, r
+  top = r[..., :k, :] * jnp.conj(ph)[..., :, None]
+  if r.shape[-2] > k:
+    top = jnp.concatenate([top, r[..., k:, :]], axis=-2)
+  return q, top
 
 
 def projectors(u, v=None):
@@ -84,7 +86,10 @@ def projectors(u, v=None):
 def qr_complete_invariants(q, r):
   # Q's columns beyond min(m, n) only span a unique complement.
   k = min(r.shape[-2:])
-  return canonical_qr(q, r), q[..., :, k:] @ mH(q[..., :, k:]), q @ r
+  out = (canonical_qr(q, r), q @ r)
+  if q.shape[-1] > k:
+    out += (q[..., :, k:] @ mH(q[..., :, k:]),)
+  return out
 
 
 def svd_invariants(u, s, vh):
