@@ -193,6 +193,16 @@ def test_sqrtm(check, dtype):
   check(jsl.sqrtm, hpd(dtype, seed=2), tol=TOL)
 
 
+@pytest.mark.parametrize("batch", sorted(BATCHES))
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids(DTYPES))
+def test_eig_left_and_right_vectors(check, dtype, batch):
+  def f(a):
+    w, vl, vr = lax.linalg.eig(a, compute_left_eigenvectors=True)
+    return sort_eig(w, vl), sort_eig(w, vr)
+
+  check(f, general(dtype, BATCHES[batch], seed=1), tol=TOL)
+
+
 def test_eigh_indefinite(check):
   check(lambda a: (lambda w, v: (w, projectors(v)))(*jnp.linalg.eigh(a)),
         herm(np.complex64, (3,), n=5), tol=TOL)
