@@ -1,13 +1,15 @@
 /**
  * `deno task bench [--quick] [--filter RE] [--out DIR] [--reps N] [--warmup N]
- *                  [--budget S] [--no-jax] [--plugin PATH] [--python PATH]`
+ *                  [--budget S] [--no-jax] [--plugin PATH] [--python PATH] [--blas PATH]`
  *
  * Times every program of the committed corpus (tests/fixtures/bench) through
  * the FFI harness, compile time per artifact, and host↔device copies; then
  * the same programs and copies on JAX's cpu backend in a Python subprocess,
  * with the same warm-up and repetitions. Prints three tables (latency with
  * median and spread, compile, bandwidth) and writes `bench.svg` and
- * `results.json` into the output directory (default build/bench/).
+ * `results.json` into the output directory (default build/bench/). On Linux
+ * the plugin's matrix products go to numpy's OpenBLAS as under the Python
+ * shim (`APPLEJAX_BLAS`; `--blas ''` keeps MLX's reference BLAS).
  *
  * @module
  */
@@ -24,6 +26,7 @@ import {
   timeProgram,
   timeTransfer,
   transferTable,
+  useNumpyBlas,
 } from "../mod.ts";
 import type { BenchResults, JaxTimings, RepeatOptions } from "../mod.ts";
 import { join, ROOT, VENV_PYTHON } from "./common.ts";
@@ -44,10 +47,12 @@ export interface BenchArgs {
   plugin?: string;
   /** Python with jax */
   python: string;
+  /** BLAS library for the plugin's matrix products ("" keeps MLX's); undefined: numpy's */
+  blas?: string;
 }
 
 const USAGE = "usage: deno task bench [--quick] [--filter RE] [--out DIR] [--reps N] " +
-  "[--warmup N] [--budget S] [--no-jax] [--plugin PATH] [--python PATH]";
+  "[--warmup N] [--budget S] [--no-jax] [--plugin PATH] [--python PATH] [--blas PATH|'']";
 
 /**
  * Parses the command line.
@@ -107,6 +112,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case "--python":
         a.python = value(i++);
         break;
+      case "--blas":
+        if (argv[i + 1] === undefined) throw new Error(`--blas needs a value\n${USAGE}`);
+        a.blas = argv[++i];
+        break;
       default:
         throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
     }
@@ -124,15 +133,18 @@ export async function bench(args: BenchArgs): Promise<BenchResults> {
   const manifest = loadManifest();
   const programs = manifest.ops.filter((p) => args.filter.test(p.name));
   if (programs.length === 0) throw new Error(`no corpus program matches ${args.filter}`);
+  if (args.blas !== undefined) Deno.env.set("APPLEJAX_BLAS", args.blas);
+  const blas = useNumpyBlas();
   using api = PjrtApi.open(args.plugin);
   using client = Client.create(api);
   const device = `${client.devices()[0]?.kind ?? "?"} (${client.platformVersion()})`;
   console.log(`harness: ${api.path}\ndevice: ${device}`);
+  console.log(`plugin BLAS (APPLEJAX_BLAS): ${blas ?? "MLX's own"}`);
   console.log(
     `${programs.length} programs; warm-up ${args.repeat.warmup}, up to ${args.repeat.reps} ` +
       `reps or ${args.repeat.budgetS} s each`,
   );
-  const results: BenchResults = { device, programs: [], transfers: [] };
+  const results: BenchResults = { device, blas, programs: [], transfers: [] };
   const progress = Deno.stdout.isTerminal()
     ? (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(`\r\x1b[K${s}`))
     : () => 0;
@@ -169,9 +181,13 @@ export async function bench(args: BenchArgs): Promise<BenchResults> {
 
 function report(r: BenchResults, out: string): void {
   const jaxNote = r.jax
-    ? `JAX ${r.jax.version} on ${r.jax.device}, same process count and repetitions`
+    ? `JAX ${r.jax.version} on ${r.jax.device}, same warm-up and repetitions`
     : `JAX side not run${r.jaxError ? `: ${r.jaxError}` : " (--no-jax)"}`;
-  console.log(`\nLatency per call (execute until the completion event). ${jaxNote}.\n`);
+  const blas = r.blas
+    ? `numpy's OpenBLAS (${r.blas.slice(r.blas.lastIndexOf("/") + 1)})`
+    : "MLX's reference BLAS";
+  console.log(`\nLatency per call (execute until the completion event); plugin matrix products`);
+  console.log(`through ${blas}. ${jaxNote}.\n`);
   console.log(latencyTable(r));
   console.log("\nCompile: harness = PJRT_Client_Compile of the artifact; JAX = XLA compile");
   console.log("of the lowered program (tracing and lowering excluded). First call: the");

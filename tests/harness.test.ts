@@ -32,6 +32,7 @@ import {
   PjrtError,
   toNumbers,
   UnimplementedError,
+  useNumpyBlas,
   viewAs,
 } from "../mod.ts";
 import { python, pythonBytes, ROOT } from "./helpers.ts";
@@ -315,6 +316,27 @@ harnessTest("artifacts compile from bytes, paths and file URLs, and describe the
   assert.equal(fromPath.fingerprint(), fromBytes.fingerprint());
   assert.equal(fromUrl.fingerprint(), fromBytes.fingerprint());
   assert.throws(() => client.compile("/nonexistent/x.mlirbc"), Deno.errors.NotFound);
+});
+
+Deno.test("useNumpyBlas finds numpy's OpenBLAS in a venv unless APPLEJAX_BLAS is set", () => {
+  const saved = Deno.env.get("APPLEJAX_BLAS");
+  const venv = Deno.makeTempDirSync({ prefix: "applejax-venv-" });
+  try {
+    Deno.env.delete("APPLEJAX_BLAS");
+    assert.equal(useNumpyBlas(venv), undefined);
+    const libs = `${venv}/lib/python3.11/site-packages/numpy.libs`;
+    Deno.mkdirSync(libs, { recursive: true });
+    Deno.writeTextFileSync(`${libs}/libscipy_openblas64_-abc.so`, "");
+    const want = Deno.build.os === "linux" ? `${libs}/libscipy_openblas64_-abc.so` : undefined;
+    assert.equal(useNumpyBlas(venv), want);
+    assert.equal(Deno.env.get("APPLEJAX_BLAS"), want);
+    Deno.env.set("APPLEJAX_BLAS", "");
+    assert.equal(useNumpyBlas(venv), undefined, "an empty value keeps MLX's BLAS");
+  } finally {
+    if (saved === undefined) Deno.env.delete("APPLEJAX_BLAS");
+    else Deno.env.set("APPLEJAX_BLAS", saved);
+    Deno.removeSync(venv, { recursive: true });
+  }
 });
 
 Deno.test("a missing plugin is an error naming the path and what to do", () => {

@@ -39,7 +39,7 @@ function escapeXml(s: string): string {
 }
 
 function fmt(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toPrecision(3) : v.toPrecision(2);
+  return v >= 100 ? v.toFixed(0) : String(Number(v.toPrecision(3)));
 }
 
 /**

@@ -14,6 +14,8 @@ import { renderTable } from "./table.ts";
 export interface BenchResults {
   /** the harness's device, e.g. "cpu (applejax ... MLX ...)" */
   device: string;
+  /** the BLAS library the plugin's matrix products used (undefined: MLX's own) */
+  blas?: string;
   /** the JAX side's versions, when it ran */
   jax?: { version: string; device: string };
   /** why the JAX side did not run, when it did not */
