@@ -3,11 +3,12 @@
  *
  * Runs, in order: build, export of test artifacts (when
  * `tests/artifacts/export.py` exists), generation of the differential corpus
- * (when `tests/corpus/generate.py` exists), ctest in `build/`, the older-jaxlib
- * check (scripts/older_jaxlib.ts), the sanitizer
- * build and its ctest in `build-asan/`, `deno test`, pytest on
- * `tests/python`, and pytest again against the sanitizer build. Prints a
- * summary with counts per stage and exits non-zero when any stage fails.
+ * (when `tests/corpus/generate.py` exists), ctest in `build/`, the
+ * older-jaxlib check (scripts/older_jaxlib.ts), the sanitizer build and its
+ * ctest in `build-asan/`, `deno task lint` and `deno doc --lint`, `deno test`,
+ * pytest on `tests/python`, and pytest again against the sanitizer build.
+ * Prints a summary with counts per stage and exits non-zero when any stage
+ * fails.
  *
  * @module
  */
@@ -212,6 +213,19 @@ async function main(): Promise<number> {
     const r = await tee(["ctest", "--test-dir", join(ROOT, "build-asan"), "--output-on-failure"]);
     const counts = parseCtest(r.out);
     return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
+  });
+
+  // Formatting, lint, type checks and the public API's documentation.
+  await stage("deno lint", async () => {
+    const lint = await tee([Deno.execPath(), "task", "lint"]);
+    const doc = await tee([Deno.execPath(), "doc", "--lint", join(ROOT, "mod.ts")]);
+    const failed = [lint.code ? "deno task lint" : "", doc.code ? "deno doc --lint mod.ts" : ""]
+      .filter((x) => x);
+    return {
+      status: failed.length ? "FAILED" : "ok",
+      counts: null,
+      note: failed.length ? `${failed.join(", ")} failed` : "",
+    };
   });
 
   await stage("deno test", async () => {
