@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--quick] [--filter RE] [--out DIR] [--reps N] [--warmup N]
- *                  [--budget S] [--no-jax] [--plugin PATH] [--python PATH] [--blas PATH]`
+ *                  [--budget S] [--no-jax] [--plugin PATH] [--python PATH] [--blas openblas|reference]`
  *
  * Times every program of the committed corpus (tests/fixtures/bench) through
  * the FFI harness, compile time per artifact, and host↔device copies; then
@@ -8,14 +8,15 @@
  * with the same warm-up and repetitions. Prints three tables (latency with
  * median and spread, compile, bandwidth) and writes `bench.svg` and
  * `results.json` into the output directory (default build/bench/). On Linux
- * the plugin's matrix products go to numpy's OpenBLAS as under the Python
- * shim (`APPLEJAX_BLAS`; `--blas ''` keeps MLX's reference BLAS).
+ * the plugin's matrix products go to the OpenBLAS it links; `--blas reference`
+ * keeps MLX's reference BLAS (`APPLEJAX_BLAS`).
  *
  * @module
  */
 
 import {
   charts,
+  chooseBlas,
   Client,
   compileTable,
   latencyTable,
@@ -26,7 +27,6 @@ import {
   timeProgram,
   timeTransfer,
   transferTable,
-  useNumpyBlas,
 } from "../mod.ts";
 import type { BenchResults, JaxTimings, RepeatOptions } from "../mod.ts";
 import { join, ROOT, VENV_PYTHON } from "./common.ts";
@@ -47,12 +47,12 @@ export interface BenchArgs {
   plugin?: string;
   /** Python with jax */
   python: string;
-  /** BLAS library for the plugin's matrix products ("" keeps MLX's); undefined: numpy's */
-  blas?: string;
+  /** BLAS for the plugin's matrix products on Linux */
+  blas: "openblas" | "reference";
 }
 
 const USAGE = "usage: deno task bench [--quick] [--filter RE] [--out DIR] [--reps N] " +
-  "[--warmup N] [--budget S] [--no-jax] [--plugin PATH] [--python PATH] [--blas PATH|'']";
+  "[--warmup N] [--budget S] [--no-jax] [--plugin PATH] [--python PATH] [--blas openblas|reference]";
 
 /**
  * Parses the command line.
@@ -69,6 +69,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     transferBytes: [4 << 10, 256 << 10, 4 << 20, 32 << 20],
     jax: true,
     python: VENV_PYTHON,
+    blas: "openblas",
   };
   const value = (i: number) => {
     const v = argv[i + 1];
@@ -112,10 +113,14 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case "--python":
         a.python = value(i++);
         break;
-      case "--blas":
-        if (argv[i + 1] === undefined) throw new Error(`--blas needs a value\n${USAGE}`);
-        a.blas = argv[++i];
+      case "--blas": {
+        const choice = argv[++i];
+        if (choice !== "openblas" && choice !== "reference") {
+          throw new Error(`--blas takes openblas or reference\n${USAGE}`);
+        }
+        a.blas = choice;
         break;
+      }
       default:
         throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
     }
@@ -133,13 +138,13 @@ export async function bench(args: BenchArgs): Promise<BenchResults> {
   const manifest = loadManifest();
   const programs = manifest.ops.filter((p) => args.filter.test(p.name));
   if (programs.length === 0) throw new Error(`no corpus program matches ${args.filter}`);
-  if (args.blas !== undefined) Deno.env.set("APPLEJAX_BLAS", args.blas);
-  const blas = useNumpyBlas();
+  chooseBlas(args.blas);
+  const blas = args.blas;
   using api = PjrtApi.open(args.plugin);
   using client = Client.create(api);
   const device = `${client.devices()[0]?.kind ?? "?"} (${client.platformVersion()})`;
   console.log(`harness: ${api.path}\ndevice: ${device}`);
-  console.log(`plugin BLAS (APPLEJAX_BLAS): ${blas ?? "MLX's own"}`);
+  console.log(`plugin BLAS (APPLEJAX_BLAS): ${blas}`);
   console.log(
     `${programs.length} programs; warm-up ${args.repeat.warmup}, up to ${args.repeat.reps} ` +
       `reps or ${args.repeat.budgetS} s each`,
@@ -183,9 +188,7 @@ function report(r: BenchResults, out: string): void {
   const jaxNote = r.jax
     ? `JAX ${r.jax.version} on ${r.jax.device}, same warm-up and repetitions`
     : `JAX side not run${r.jaxError ? `: ${r.jaxError}` : " (--no-jax)"}`;
-  const blas = r.blas
-    ? `numpy's OpenBLAS (${r.blas.slice(r.blas.lastIndexOf("/") + 1)})`
-    : "MLX's reference BLAS";
+  const blas = r.blas === "reference" ? "MLX's reference BLAS" : "OpenBLAS (scipy-openblas32)";
   console.log(`\nLatency per call (execute until the completion event); plugin matrix products`);
   console.log(`through ${blas}. ${jaxNote}.\n`);
   console.log(latencyTable(r));

@@ -181,7 +181,9 @@ Deno.test("bench arguments: defaults, --quick, and refusals", () => {
   assert.throws(() => parseBenchArgs(["--frobnicate"]), /unknown argument/);
   assert.throws(() => parseBenchArgs(["--reps"]), /needs a value/);
   assert.throws(() => parseBenchArgs(["--reps", "-1"]), /non-negative/);
-  assert.equal(parseBenchArgs(["--blas", ""]).blas, "");
+  assert.equal(parseBenchArgs([]).blas, "openblas");
+  assert.equal(parseBenchArgs(["--blas", "reference"]).blas, "reference");
+  assert.throws(() => parseBenchArgs(["--blas", "mkl"]), /openblas or reference/);
 });
 
 Deno.test("deno task bench --quick runs both sides and writes the table, plot and results", async () => {
@@ -208,7 +210,7 @@ Deno.test("deno task bench --quick runs both sides and writes the table, plot an
     assert.match(text, /harness median .* JAX cpu median .* harness\/JAX/);
     assert.match(text, /\| matmul +\| matmul_f32_64 .*× \|/);
     assert.match(text, /harness compile/);
-    assert.match(text, /plugin matrix products\nthrough (numpy's OpenBLAS|MLX's reference BLAS)/);
+    assert.match(text, /plugin matrix products\nthrough (OpenBLAS \(scipy-openblas32\)|MLX's reference BLAS)/);
     assert.match(text, /host→device/);
     const results = JSON.parse(Deno.readTextFileSync(`${out}/results.json`)) as BenchResults;
     assert.equal(results.programs.length, 3);

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import {
   bf16ToF32,
+  chooseBlas,
   Client,
   Device,
   type DeviceBuffer,
@@ -32,7 +33,6 @@ import {
   PjrtError,
   toNumbers,
   UnimplementedError,
-  useNumpyBlas,
   viewAs,
 } from "../mod.ts";
 import { python, pythonBytes, ROOT } from "./helpers.ts";
@@ -318,24 +318,16 @@ harnessTest("artifacts compile from bytes, paths and file URLs, and describe the
   assert.throws(() => client.compile("/nonexistent/x.mlirbc"), Deno.errors.NotFound);
 });
 
-Deno.test("useNumpyBlas finds numpy's OpenBLAS in a venv unless APPLEJAX_BLAS is set", () => {
+Deno.test("chooseBlas sets the plugin's BLAS choice", () => {
   const saved = Deno.env.get("APPLEJAX_BLAS");
-  const venv = Deno.makeTempDirSync({ prefix: "applejax-venv-" });
   try {
-    Deno.env.delete("APPLEJAX_BLAS");
-    assert.equal(useNumpyBlas(venv), undefined);
-    const libs = `${venv}/lib/python3.11/site-packages/numpy.libs`;
-    Deno.mkdirSync(libs, { recursive: true });
-    Deno.writeTextFileSync(`${libs}/libscipy_openblas64_-abc.so`, "");
-    const want = Deno.build.os === "linux" ? `${libs}/libscipy_openblas64_-abc.so` : undefined;
-    assert.equal(useNumpyBlas(venv), want);
-    assert.equal(Deno.env.get("APPLEJAX_BLAS"), want);
-    Deno.env.set("APPLEJAX_BLAS", "");
-    assert.equal(useNumpyBlas(venv), undefined, "an empty value keeps MLX's BLAS");
+    chooseBlas("reference");
+    assert.equal(Deno.env.get("APPLEJAX_BLAS"), "reference");
+    chooseBlas("openblas");
+    assert.equal(Deno.env.get("APPLEJAX_BLAS"), "openblas");
   } finally {
     if (saved === undefined) Deno.env.delete("APPLEJAX_BLAS");
     else Deno.env.set("APPLEJAX_BLAS", saved);
-    Deno.removeSync(venv, { recursive: true });
   }
 });
 

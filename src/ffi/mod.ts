@@ -69,4 +69,4 @@ export { Executable, type OutputSpec } from "./executable.ts";
 export { type FieldSpec, type FieldType, type FieldValue, Layout, Struct } from "./layout.ts";
 export { type AttributeValue, readNamedValues } from "./named_values.ts";
 export { liveObjects, NativeObject, pendingCallbacks } from "./owned.ts";
-export { defaultPluginPath, useNumpyBlas } from "./plugin_path.ts";
+export { chooseBlas, defaultPluginPath } from "./plugin_path.ts";

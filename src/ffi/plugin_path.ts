@@ -18,39 +18,13 @@ export function defaultPluginPath(): string {
 }
 
 /**
- * On Linux, MLX's CPU wheel links the reference BLAS; the plugin sends MLX's
- * matrix products to the OpenBLAS inside numpy's wheel when `APPLEJAX_BLAS`
- * names it, read at the first matrix product. The Python shim sets it; this
- * does the same for the harness: unless `APPLEJAX_BLAS` is already set (an
- * empty value keeps MLX's BLAS), it looks for numpy's OpenBLAS in a virtual
- * environment and exports its path.
+ * The BLAS that MLX's matrix products use on Linux: the plugin sends them to
+ * the OpenBLAS it links (scipy-openblas32) unless `APPLEJAX_BLAS=reference`
+ * keeps MLX's reference BLAS. Read at the plugin's first matrix product, so
+ * call this before running programs.
  *
- * @param venv the virtual environment (default: this repository's `.venv`)
- * @returns the BLAS library in effect, or undefined for MLX's own
+ * @param choice "openblas" (the default) or "reference"
  */
-export function useNumpyBlas(venv?: string): string | undefined {
-  const set = Deno.env.get("APPLEJAX_BLAS");
-  if (set !== undefined) return set || undefined;
-  if (Deno.build.os !== "linux") return undefined;
-  const root = venv ?? decodeURIComponent(new URL("../../.venv", import.meta.url).pathname);
-  try {
-    for (const lib of Deno.readDirSync(`${root}/lib`)) {
-      const dir = `${root}/lib/${lib.name}/site-packages/numpy.libs`;
-      let found: string[];
-      try {
-        found = [...Deno.readDirSync(dir)].map((e) => e.name)
-          .filter((n) => /^libscipy_openblas64_.*\.so$/.test(n)).sort();
-      } catch {
-        continue;
-      }
-      if (found.length) {
-        const path = `${dir}/${found[0]}`;
-        Deno.env.set("APPLEJAX_BLAS", path);
-        return path;
-      }
-    }
-  } catch {
-    // No venv: MLX's own BLAS it is.
-  }
-  return undefined;
+export function chooseBlas(choice: "openblas" | "reference"): void {
+  Deno.env.set("APPLEJAX_BLAS", choice);
 }

@@ -1,6 +1,6 @@
-"""On Linux the plugin sends MLX's matrix products to numpy's OpenBLAS
-(APPLEJAX_BLAS, set by the shim); with no usable library they fall back to
-MLX's own reference BLAS. Both must give the cpu backend's results."""
+"""On Linux the plugin sends MLX's matrix products to the OpenBLAS it links
+(scipy-openblas32); APPLEJAX_BLAS=reference keeps MLX's reference BLAS. Both
+must give the cpu backend's results."""
 
 import os
 import subprocess
@@ -10,9 +10,10 @@ import pytest
 
 PROGRAM = r"""
 import os, jax, jax.numpy as jnp, numpy as np
+jax.config.update("jax_enable_x64", True)  # float64 takes the dgemm path
 mps, cpu = jax.devices("mps")[0], jax.devices("cpu")[0]
 rng = np.random.default_rng(0)
-for dtype in (np.float32, np.complex64):
+for dtype in (np.float32, np.float64, np.complex64):
   a = (rng.standard_normal((33, 70)) + (1j * rng.standard_normal((33, 70)) if dtype == np.complex64 else 0)).astype(dtype)
   b = (rng.standard_normal((70, 41)) + (1j * rng.standard_normal((70, 41)) if dtype == np.complex64 else 0)).astype(dtype)
   f = jax.jit(lambda a, b: (a @ b, a.T.conj() @ a))
@@ -25,20 +26,17 @@ print("blas:", os.environ.get("APPLEJAX_BLAS"))
 
 
 def run_with(drop=(), **env):
-  full = dict(os.environ, **env)
+  full = dict(os.environ)
   for name in ("JAX_PLATFORMS", *drop):
     full.pop(name, None)
+  full.update(env)
   r = subprocess.run([sys.executable, "-c", PROGRAM], env=full, capture_output=True, text=True,
                      timeout=300, check=False)
   assert r.returncode == 0, r.stderr[-3000:]
   return r.stdout
 
 
-@pytest.mark.skipif(sys.platform == "darwin", reason="Linux-only: macOS uses Metal")
-def test_shim_points_at_numpy_openblas():
-  assert "libscipy_openblas64_" in run_with(drop=("APPLEJAX_BLAS",))
-
-
-@pytest.mark.parametrize("value", ["", "/nonexistent/libopenblas.so"])
-def test_fallback_to_mlx_blas(value):
-  assert f"blas: {value}" in run_with(APPLEJAX_BLAS=value)
+@pytest.mark.parametrize("value", [None, "openblas", "reference"])
+def test_blas_choice(value):
+  env = {} if value is None else {"APPLEJAX_BLAS": value}
+  assert f"blas: {value}" in run_with(drop=("APPLEJAX_BLAS",), **env)

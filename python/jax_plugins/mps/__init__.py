@@ -11,8 +11,8 @@ Which backend becomes JAX's default:
     asked: `JAX_PLATFORMS=mps` (or a list that starts with it) or
     `APPLEJAX_DEFAULT=1`. `jax.devices("mps")` works either way.
 
-On Linux, MLX's matrix products go to numpy's OpenBLAS (APPLEJAX_BLAS; set it
-to an empty string to keep MLX's reference BLAS).
+On Linux, the plugin sends MLX's matrix products to the OpenBLAS it links for
+LAPACK; APPLEJAX_BLAS=reference keeps MLX's reference BLAS.
 """
 
 from __future__ import annotations
@@ -52,29 +52,7 @@ def wants_default() -> bool:
   return sys.platform == "darwin"
 
 
-def numpy_openblas() -> Path | None:
-  """The OpenBLAS that numpy's Linux wheels ship (64-bit ints, scipy_ prefix).
-
-  MLX's Linux CPU wheel links the reference BLAS, about 25x slower at matrix
-  products; the plugin forwards MLX's GEMM calls to this library instead when
-  APPLEJAX_BLAS names it (see native/pjrt/cpu_blas_forwarding.cc).
-  """
-  if sys.platform == "darwin":
-    return None
-  try:
-    import numpy
-  except ImportError:
-    return None
-  libs = Path(numpy.__file__).resolve().parent.parent / "numpy.libs"
-  found = sorted(libs.glob("libscipy_openblas64_*.so"))
-  return found[0] if found else None
-
-
 def initialize() -> None:
-  if "APPLEJAX_BLAS" not in os.environ:
-    blas = numpy_openblas()
-    if blas is not None:
-      os.environ["APPLEJAX_BLAS"] = str(blas)
   path = library_path()
   if path is None:
     logger.warning(
