@@ -161,6 +161,24 @@ Values pad(Emitter& em, const ir::Op& op, const Values& in) {
 
 Values identity(Emitter&, const ir::Op&, const Values& in) { return in; }
 
+// jaxlib serialises Shardy ops (sdy.sharding_constraint, e.g. on typed PRNG
+// keys) as they are, bracketed by builtin.unrealized_conversion_casts between
+// VHLO and builtin tensor types. Both types read as the same ir::Type, and
+// with one device a sharding changes nothing, so each op passes its operands
+// through; anything that would change a type is refused.
+Values same_type_pass_through(Emitter& em, const ir::Op& op, const Values& in) {
+  if (op.results.size() != in.size()) {
+    fail(op, "expected one result per operand, got " + std::to_string(op.results.size()) +
+                 " results for " + std::to_string(in.size()) + " operands");
+  }
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!(em.type_of(op.operands[i]) == em.type_of(op.results[i]))) {
+      fail_unsupported(op, "a cast that changes the type of operand " + std::to_string(i));
+    }
+  }
+  return in;
+}
+
 }  // namespace
 
 void register_shape(Registry& r) {
@@ -174,6 +192,8 @@ void register_shape(Registry& r) {
   r.add("stablehlo.reverse", reverse);
   r.add("stablehlo.pad", pad);
   r.add("stablehlo.optimization_barrier", identity);
+  r.add("builtin.unrealized_conversion_cast", same_type_pass_through);
+  r.add("sdy.sharding_constraint", same_type_pass_through);
 }
 
 }  // namespace applejax::lower

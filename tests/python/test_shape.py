@@ -94,3 +94,18 @@ def test_zero_size_movement(check):
 def test_grad_through_movement(check):
   x = sample(np.float32, (3, 4))
   check(jax.grad(lambda v: jnp.sum(jnp.pad(v, 1)[::-1, 1:].T ** 2)), x)
+
+
+def test_typed_key_argument_sharding_constraint(check):
+  """A typed PRNG key argument reaches the plugin through sdy.sharding_constraint
+  between builtin.unrealized_conversion_casts; both pass values through."""
+  check(lambda k: (jax.random.key_data(jax.random.split(k, 3)), jax.random.uniform(k, (4,))),
+        jax.random.key(0))
+
+
+def test_typed_key_result(mps, cpu):
+  split = jax.jit(lambda k: jax.random.split(jax.random.fold_in(k, 7)))
+  got = split(jax.device_put(jax.random.key(1), mps))
+  want = split(jax.device_put(jax.random.key(1), cpu))
+  assert got.devices() == {mps}
+  np.testing.assert_array_equal(jax.random.key_data(got), jax.random.key_data(want))
