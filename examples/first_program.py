@@ -1,6 +1,7 @@
 """The first programs on the plugin: list devices, add, and a dot product.
 
-Run with `deno task demo` (or JAX_PLATFORMS=mps,cpu python examples/first_program.py).
+Run with JAX_PLATFORMS=mps,cpu python examples/first_program.py (`deno task demo` trains a
+transformer instead: examples/demo.py).
 Each result is checked against JAX's own cpu backend.
 """
 
