@@ -155,6 +155,8 @@ std::vector<int64_t> Attribute::ints() const {
   return out;
 }
 
+Attribute::~Attribute() = default;
+
 const Attribute* Attribute::get(std::string_view key) const {
   for (const auto& [k, v] : dict) {
     if (k == key) return &v;

@@ -106,6 +106,16 @@ struct Attribute {
   std::shared_ptr<const std::vector<uint8_t>> data;
   bool splat = false;
 
+  Attribute() = default;
+  Attribute(const Attribute&) = default;
+  Attribute(Attribute&&) noexcept = default;
+  Attribute& operator=(const Attribute&) = default;
+  Attribute& operator=(Attribute&&) noexcept = default;
+  // Out of line (ir.cc): defined here it would need NamedAttribute, a pair
+  // that holds an Attribute, complete inside Attribute itself, which clang
+  // with libstdc++'s C++20 vector refuses (the fuzz build and macOS use clang).
+  ~Attribute();
+
   // Integer list view of a kDense 1-D integer tensor or a kArray of kInteger
   // (VHLO spells dimension lists both ways across versions).
   std::vector<int64_t> ints() const;

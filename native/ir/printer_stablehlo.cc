@@ -270,7 +270,7 @@ OpAttributes stablehlo_attributes(const Op& op) {
   for (const auto& [name, value] : op.attributes) {
     if (std::find(folded.begin(), folded.end(), name) != folded.end()) continue;
     auto rule = std::find_if(rules.rules.begin(), rules.rules.end(),
-                             [&](const Rule& r) { return name == r.name; });
+                             [&key = name](const Rule& r) { return key == r.name; });
     if (rule == rules.rules.end()) {
       out.discardable.emplace_back(name, value.kind == Attribute::Kind::kUnit ? "" : attribute(value));
       continue;
