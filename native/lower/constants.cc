@@ -14,6 +14,10 @@ Values constant(Emitter& em, const ir::Op& op, const Values&) {
   const ir::Attribute* value = op.attr("value");
   if (!value || value->kind != ir::Attribute::Kind::kDense || !value->data)
     fail(op, "constant without a dense 'value' attribute");
+  // The value's type is the result's (jaxlib's verifier says so); the
+  // bytes below are counted by the one and read as the other.
+  if (op.results.size() != 1 || !(value->type == em.type_of(op.results[0])))
+    fail(op, "the constant's value is " + ir::to_string(value->type) + " but its result is not");
   mx::Dtype dtype = result_dtype(em, op);
   mx::Shape shape = result_shape(em, op);
   const std::vector<uint8_t>& bytes = *value->data;

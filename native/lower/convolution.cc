@@ -5,6 +5,8 @@
 // transposed back. Negative padding (JAX emits it for the gradients of
 // strided convolutions) is applied to the input by hand, after any input
 // dilation, since MLX pads only outward.
+#include <cstdint>
+
 #include <mlx/ops.h>
 
 #include "lower/emitter.h"
@@ -13,15 +15,43 @@
 namespace applejax::lower {
 namespace {
 
-std::vector<int> ints_or(const ir::Op& op, std::string_view name, size_t n, int fallback) {
+// One operand's dimension numbers, in MLX's order (batch or output feature,
+// spatial..., feature): they must name each of its `rank` dimensions once.
+// jaxlib's verifier guarantees that; a damaged artifact gets an error here
+// instead of an index out of range.
+std::vector<int> layout(const ir::Op& op, const char* operand, int64_t first,
+                        const std::vector<int64_t>& spatial, int64_t last, size_t rank) {
+  std::vector<int64_t> dims = {first};
+  dims.insert(dims.end(), spatial.begin(), spatial.end());
+  dims.push_back(last);
+  std::vector<bool> seen(rank, false);
+  for (int64_t d : dims) {
+    if (dims.size() != rank || d < 0 || d >= static_cast<int64_t>(rank) || seen[d])
+      fail(op, std::string("the ") + operand + " dimension numbers are not a permutation of its " +
+                   std::to_string(rank) + " dimensions");
+    seen[d] = true;
+  }
+  return std::vector<int>(dims.begin(), dims.end());
+}
+
+// Window attributes as ints; each must lie in [lowest, 2^31).
+std::vector<int> window_ints(const ir::Op& op, std::string_view name, size_t n, int fallback,
+                             int64_t lowest) {
   std::vector<int64_t> v = int_list_or(op, name, n, fallback);
+  for (int64_t x : v)
+    if (x < lowest || x > INT32_MAX)
+      fail(op, "attribute '" + std::string(name) + "' has the value " + std::to_string(x) +
+                   ", out of range");
   return std::vector<int>(v.begin(), v.end());
 }
 
 // Inserts (factor - 1) zeros between elements along `axis`.
-mx::array dilate(const mx::array& x, int axis, int factor, mx::StreamOrDevice s) {
+mx::array dilate(const ir::Op& op, const mx::array& x, int axis, int factor,
+                 mx::StreamOrDevice s) {
   if (factor == 1 || x.shape(axis) == 0) return x;
   int n = x.shape(axis);
+  if (static_cast<int64_t>(n) * factor > INT32_MAX)
+    fail(op, "lhs_dilation makes a dimension larger than 2^31");
   mx::array e = mx::expand_dims(x, axis + 1, s);
   std::vector<std::pair<int, int>> pad(e.ndim(), {0, 0});
   pad[axis + 1] = {0, factor - 1};
@@ -70,19 +100,25 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
     for (int64_t r : rev->ints())
       if (r) fail_unsupported(op, "convolution with window_reversal");
 
-  std::vector<int> perm_in = {static_cast<int>(int_attr(op, "input_batch_dimension"))};
-  for (int64_t d : in_spatial) perm_in.push_back(static_cast<int>(d));
-  perm_in.push_back(static_cast<int>(int_attr(op, "input_feature_dimension")));
-  std::vector<int> perm_k = {static_cast<int>(int_attr(op, "kernel_output_feature_dimension"))};
-  for (int64_t d : k_spatial) perm_k.push_back(static_cast<int>(d));
-  perm_k.push_back(static_cast<int>(int_attr(op, "kernel_input_feature_dimension")));
+  const size_t rank = nsp + 2;
+  if (in[0].ndim() != rank || in[1].ndim() != rank)
+    fail(op, "operands must have rank " + std::to_string(rank) + " for a " +
+                 std::to_string(nsp) + "-d convolution");
+  std::vector<int> perm_in = layout(op, "input", int_attr(op, "input_batch_dimension"), in_spatial,
+                                    int_attr(op, "input_feature_dimension"), rank);
+  std::vector<int> perm_k =
+      layout(op, "kernel", int_attr(op, "kernel_output_feature_dimension"), k_spatial,
+             int_attr(op, "kernel_input_feature_dimension"), rank);
+  std::vector<int> perm_res =
+      layout(op, "output", int_attr(op, "output_batch_dimension"), out_spatial,
+             int_attr(op, "output_feature_dimension"), rank);
   mx::array x = mx::transpose(in[0], perm_in, s);
   mx::array w = mx::astype(mx::transpose(in[1], perm_k, s), x.dtype(), s);
 
-  std::vector<int> stride = ints_or(op, "window_strides", nsp, 1);
-  std::vector<int> lhs_dil = ints_or(op, "lhs_dilation", nsp, 1);
-  std::vector<int> rhs_dil = ints_or(op, "rhs_dilation", nsp, 1);
-  std::vector<int> pad = ints_or(op, "padding", 2 * nsp, 0);
+  std::vector<int> stride = window_ints(op, "window_strides", nsp, 1, 1);
+  std::vector<int> lhs_dil = window_ints(op, "lhs_dilation", nsp, 1, 1);
+  std::vector<int> rhs_dil = window_ints(op, "rhs_dilation", nsp, 1, 1);
+  std::vector<int> pad = window_ints(op, "padding", 2 * nsp, 0, INT32_MIN);
   std::vector<int> lo(nsp), hi(nsp);
   bool negative = false;
   for (size_t i = 0; i < nsp; ++i) {
@@ -93,7 +129,7 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   if (negative) {
     for (size_t i = 0; i < nsp; ++i) {
       int axis = static_cast<int>(i) + 1;
-      x = dilate(x, axis, lhs_dil[i], s);
+      x = dilate(op, x, axis, lhs_dil[i], s);
       lhs_dil[i] = 1;
       mx::Shape start(x.ndim(), 0), stop = x.shape();
       start[axis] = std::max(0, -lo[i]);
@@ -103,8 +139,12 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
       hi[i] = std::max(0, hi[i]);
     }
   }
-  int groups = static_cast<int>(int_attr(op, "feature_group_count"));
-  int batch_groups = static_cast<int>(int_attr(op, "batch_group_count"));
+  int64_t groups64 = int_attr(op, "feature_group_count");
+  int64_t batch_groups64 = int_attr(op, "batch_group_count");
+  if (groups64 < 1 || groups64 > INT32_MAX || batch_groups64 < 1 || batch_groups64 > INT32_MAX)
+    fail(op, "feature_group_count and batch_group_count must be positive");
+  int groups = static_cast<int>(groups64);
+  int batch_groups = static_cast<int>(batch_groups64);
   if (batch_groups > 1) {
     // The kernel gradient of a grouped convolution. Batch group g convolves
     // with output-feature group g; moving the batch groups next to the
@@ -130,10 +170,8 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   }
   mx::array y = grouped_conv(x, w, stride, lo, hi, rhs_dil, lhs_dil, groups, s);
 
-  std::vector<int> perm_out(nsp + 2);
-  perm_out[int_attr(op, "output_batch_dimension")] = 0;
-  for (size_t i = 0; i < nsp; ++i) perm_out[out_spatial[i]] = static_cast<int>(i) + 1;
-  perm_out[int_attr(op, "output_feature_dimension")] = static_cast<int>(nsp) + 1;
+  std::vector<int> perm_out(rank);
+  for (size_t i = 0; i < rank; ++i) perm_out[perm_res[i]] = static_cast<int>(i);
   return {mx::transpose(y, perm_out, s)};
 }
 

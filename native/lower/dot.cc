@@ -3,6 +3,7 @@
 // Both operands are permuted to [batch, free, contract] / [batch, contract,
 // free], flattened to rank 3 and multiplied with one batched matmul; MLX's
 // matmul handles floating types only, so integer dots multiply and sum.
+#include <cstdint>
 #include <numeric>
 
 #include <mlx/ops.h>
@@ -30,10 +31,28 @@ Split split_dims(int rank, const std::vector<int64_t>& batch,
   return out;
 }
 
-int product(const mx::array& a, const std::vector<int>& dims) {
-  int p = 1;
-  for (int d : dims) p *= a.shape()[d];
-  return p;
+// Batch and contracting dimensions must be distinct dimensions of the
+// operand (jaxlib's verifier says so; a damaged artifact must get an error,
+// not an index past the shape).
+void check_dims(const ir::Op& op, const char* side, size_t rank,
+                const std::vector<int64_t>& batch, const std::vector<int64_t>& contract) {
+  std::vector<bool> seen(rank, false);
+  for (const auto* dims : {&batch, &contract})
+    for (int64_t d : *dims) {
+      if (d < 0 || d >= static_cast<int64_t>(rank) || seen[d])
+        fail(op, std::string(side) + " batching and contracting dimensions must be distinct " +
+                     "dimensions of the rank-" + std::to_string(rank) + " operand");
+      seen[d] = true;
+    }
+}
+
+int product(const ir::Op& op, const mx::array& a, const std::vector<int>& dims) {
+  int64_t p = 1;
+  for (int d : dims) {
+    p *= a.shape()[d];  // distinct dims of one array: at most its size, < 2^63
+    if (p > INT32_MAX) fail(op, "a matrix of the dot is 2^31 or more elements long");
+  }
+  return static_cast<int>(p);
 }
 
 std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
@@ -45,18 +64,20 @@ std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
 Values dot_general(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   const mx::array &lhs = in[0], &rhs = in[1];
-  Split l = split_dims(static_cast<int>(lhs.ndim()),
-                       int_list(op, "lhs_batching_dimensions"),
-                       int_list(op, "lhs_contracting_dimensions"));
-  Split r = split_dims(static_cast<int>(rhs.ndim()),
-                       int_list(op, "rhs_batching_dimensions"),
-                       int_list(op, "rhs_contracting_dimensions"));
+  std::vector<int64_t> lb = int_list(op, "lhs_batching_dimensions"),
+                       lc = int_list(op, "lhs_contracting_dimensions"),
+                       rb = int_list(op, "rhs_batching_dimensions"),
+                       rc = int_list(op, "rhs_contracting_dimensions");
+  check_dims(op, "lhs", lhs.ndim(), lb, lc);
+  check_dims(op, "rhs", rhs.ndim(), rb, rc);
+  Split l = split_dims(static_cast<int>(lhs.ndim()), lb, lc);
+  Split r = split_dims(static_cast<int>(rhs.ndim()), rb, rc);
   if (l.batch.size() != r.batch.size() || l.contract.size() != r.contract.size())
     fail(op, "lhs and rhs disagree on the number of batch or contracting dims");
 
   mx::Dtype out_dtype = result_dtype(em, op);
-  int B = product(lhs, l.batch), M = product(lhs, l.free),
-      K = product(lhs, l.contract), N = product(rhs, r.free);
+  int B = product(op, lhs, l.batch), M = product(op, lhs, l.free),
+      K = product(op, lhs, l.contract), N = product(op, rhs, r.free);
   mx::array a = mx::reshape(
       mx::transpose(lhs, concat({&l.batch, &l.free, &l.contract}), s),
       {B, M, K}, s);

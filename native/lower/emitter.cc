@@ -1,6 +1,7 @@
 #include "lower/emitter.h"
 
 #include <limits>
+#include <stdexcept>
 
 #include <mlx/ops.h>
 
@@ -145,6 +146,13 @@ bool Emitter::run_tuple_op(const ir::Op& op) {
   return false;
 }
 
+mx::array& Values::checked(size_t i) {
+  if (i >= size())
+    throw std::out_of_range("it has " + std::to_string(size()) + " operands where " +
+                            std::to_string(i + 1) + " or more are needed");
+  return std::vector<mx::array>::operator[](i);
+}
+
 Values Emitter::run_block(const ir::Block& block) {
   const Registry& registry = Registry::instance();
   for (const ir::Op& op : block.ops) {
@@ -161,6 +169,8 @@ Values Emitter::run_block(const ir::Block& block) {
       results = fn(*this, op, operands);
     } catch (const LowerError&) {
       throw;
+    } catch (const std::out_of_range& e) {
+      fail(op, std::string("malformed op: ") + e.what());
     } catch (const std::exception& e) {
       // MLX reports shape/dtype problems as std::invalid_argument and friends.
       fail(op, std::string("MLX rejected the lowering: ") + e.what());

@@ -20,7 +20,20 @@
 namespace applejax::lower {
 
 namespace mx = mlx::core;
-using Values = std::vector<mx::array>;
+// Operands and results of an op. Indexing is checked: an op read from a
+// damaged artifact can have fewer operands than its lowering reads, and that
+// must become an error naming the op (Emitter::run_block), not a read past
+// the end of the vector.
+class Values : public std::vector<mx::array> {
+ public:
+  using std::vector<mx::array>::vector;
+  Values(std::vector<mx::array> v) : std::vector<mx::array>(std::move(v)) {}
+  mx::array& operator[](size_t i) { return checked(i); }
+  const mx::array& operator[](size_t i) const { return const_cast<Values*>(this)->checked(i); }
+
+ private:
+  mx::array& checked(size_t i);
+};
 
 class Emitter;
 

@@ -25,6 +25,9 @@ Values gather(Emitter& em, const ir::Op& op, const Values& in) {
   for (int d = 0; d < r; ++d)
     if (slice_sizes[d] > operand.shape(d)) fail(op, "a slice is larger than the operand");
 
+  // window_positions pairs them up one to one.
+  if (operand_batching.size() != indices_batching.size())
+    fail(op, "the operand and indices batching dimension lists differ in length");
   IndexBatch ib = index_batch(indices, int_attr(op, "index_vector_dim"), s);
   int nb = static_cast<int>(ib.batch.size());
   mx::Shape out_shape = result_shape(em, op);

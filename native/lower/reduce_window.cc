@@ -5,11 +5,14 @@
 // onto MLX's scans. Other windows become a strided view [out..., window...]
 // of the padded input, reduced over the window axes; bodies other than one
 // binary op fold the view one window position at a time.
+#include <cstdint>
+
 #include <mlx/ops.h>
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/region_patterns.h"
+#include "lower/shape_rules.h"
 
 namespace applejax::lower {
 namespace {
@@ -91,7 +94,10 @@ Values fold_windows(Emitter& em, const ir::Op& op, const Values& in, const Windo
   auto s = em.stream();
   size_t k = in.size() / 2, r = in[0].ndim();
   int64_t elements = 1;
-  for (int64_t w : win.size) elements *= w;
+  // Saturates at 2^40, so huge windows cannot overflow the product (window
+  // sizes are at least 1: check_window).
+  constexpr int64_t kHuge = int64_t{1} << 40;
+  for (int64_t w : win.size) elements = elements > kHuge / w ? kHuge : elements * w;
   if (elements > kMaxFoldedWindow)
     fail_unsupported(op, "reduce_window with a general body over " + std::to_string(elements) +
                              " window elements (at most " + std::to_string(kMaxFoldedWindow) + ")");
@@ -197,6 +203,9 @@ Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
   std::vector<int64_t> win_dil = int_list_or(op, "window_dilations", r, 1);
   std::vector<int64_t> pad = int_list_or(op, "padding", 2 * r, 0);
   if (window.size() != r) fail(op, "window_dimensions does not match the operand rank");
+  for (size_t j = 0; j < in.size() / 2; ++j)
+    check_window(op, in[j].shape(), {window, strides, base_dil, win_dil, pad},
+                 result_shape(em, op, j));
   bool dilated = false;
   for (size_t d = 0; d < r; ++d) dilated = dilated || base_dil[d] != 1;
   if (dilated) {

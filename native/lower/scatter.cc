@@ -78,6 +78,9 @@ Values scatter(Emitter& em, const ir::Op& op, const Values& in) {
   std::vector<int64_t> to_operand = int_list(op, "scatter_dims_to_operand_dims");
   int r = static_cast<int>(operand.ndim());
 
+  // window_positions pairs them up one to one.
+  if (operand_batching.size() != indices_batching.size())
+    fail(op, "the operand and indices batching dimension lists differ in length");
   IndexBatch ib = index_batch(indices, int_attr(op, "index_vector_dim"), s);
   // The window: operand dims not inserted/batching take the update window
   // dims in order; the others have size 1.

@@ -4,11 +4,13 @@
 // there.
 #include <mlx/ops.h>
 
+#include <cstdint>
 #include <limits>
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/region_patterns.h"
+#include "lower/shape_rules.h"
 
 namespace applejax::lower {
 namespace {
@@ -36,6 +38,9 @@ Values select_and_scatter(Emitter& em, const ir::Op& op, const Values& in) {
   if (static_cast<int>(window.size()) != r) fail(op, "window_dimensions does not match the operand rank");
   std::vector<int64_t> strides = int_list_or(op, "window_strides", r, 1);
   std::vector<int64_t> pad = int_list_or(op, "padding", 2 * r, 0);
+  check_range(op, "padding", pad, 0);
+  check_window(op, x.shape(), {window, strides, std::vector<int64_t>(r, 1), std::vector<int64_t>(r, 1), pad},
+               source.shape());
 
   // Padding never wins the selection.
   mx::array fill = take_max ? mx::array(-std::numeric_limits<float>::infinity())
@@ -56,6 +61,7 @@ Values select_and_scatter(Emitter& em, const ir::Op& op, const Values& in) {
   for (int d = 0; d < r; ++d) {
     shape.push_back(static_cast<int>(window[d]));
     view_strides.push_back(elem[d]);
+    if (wsize > INT32_MAX / window[d]) fail(op, "the window has 2^31 or more elements");
     wsize *= window[d];
   }
   if (source.size() == 0) return {mx::broadcast_to(mx::astype(init, x.dtype(), s), x.shape(), s)};

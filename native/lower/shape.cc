@@ -6,6 +6,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/shape_rules.h"
 
 namespace applejax::lower {
 namespace {
@@ -23,6 +24,13 @@ Values broadcast_in_dim(Emitter& em, const ir::Op& op, const Values& in) {
     fail(op, "broadcast_dimensions has " + std::to_string(dims.size()) +
                  " entries for an operand of rank " +
                  std::to_string(x.ndim()));
+  std::vector<bool> taken(out.size(), false);
+  for (int64_t d : dims) {
+    if (d < 0 || d >= static_cast<int64_t>(out.size()) || taken[d])
+      fail(op, "broadcast_dimensions must name distinct dimensions of the rank-" +
+                   std::to_string(out.size()) + " result");
+    taken[d] = true;
+  }
   // Place each operand dim at its target position (size 1 elsewhere), in the
   // operand's order; a transpose first if the dims are not increasing.
   std::vector<int> order(dims.size());
@@ -48,18 +56,35 @@ Values transpose(Emitter& em, const ir::Op& op, const Values& in) {
 }
 
 Values slice(Emitter& em, const ir::Op& op, const Values& in) {
-  auto start = to_shape(int_list(op, "start_indices"));
-  auto stop = to_shape(int_list(op, "limit_indices"));
-  auto strides = to_shape(int_list(op, "strides"));
-  if (strides.empty()) strides = mx::Shape(start.size(), 1);
-  return {mx::slice(in[0], start, stop, strides, em.stream())};
+  const mx::array& x = in[0];
+  const size_t rank = x.ndim();
+  std::vector<int64_t> start = int_list(op, "start_indices");
+  std::vector<int64_t> limit = int_list(op, "limit_indices");
+  std::vector<int64_t> strides = int_list(op, "strides");
+  if (strides.empty()) strides.assign(rank, 1);
+  // StableHLO's rules; MLX divides by the stride and trusts the bounds.
+  if (start.size() != rank || limit.size() != rank || strides.size() != rank)
+    fail(op, "start_indices, limit_indices and strides must have one entry per operand axis");
+  check_range(op, "strides", strides, 1);
+  for (size_t d = 0; d < rank; ++d)
+    if (start[d] < 0 || start[d] > limit[d] || limit[d] > x.shape(static_cast<int>(d)))
+      fail(op, "the slice [" + std::to_string(start[d]) + ", " + std::to_string(limit[d]) +
+                   ") of axis " + std::to_string(d) + " is not inside the operand");
+  return {mx::slice(x, to_shape(start), to_shape(limit), to_shape(strides), em.stream())};
 }
 
 // Start indices are clamped so the slice stays in bounds, as StableHLO says.
-std::vector<mx::array> clamped_starts(Emitter& em, const mx::array& operand,
+// That needs one start and one size per operand axis, each size inside its
+// axis (the verifier's rules; MLX's dynamic slices do not check bounds).
+std::vector<mx::array> clamped_starts(Emitter& em, const ir::Op& op, const mx::array& operand,
                                       const mx::Shape& sizes,
                                       const Values& starts) {
   auto s = em.stream();
+  if (starts.size() != operand.ndim() || sizes.size() != operand.ndim())
+    fail(op, "it needs one start index and one size per operand axis");
+  for (size_t i = 0; i < sizes.size(); ++i)
+    if (sizes[i] < 0 || sizes[i] > operand.shape()[i])
+      fail(op, "the slice is larger than the operand along axis " + std::to_string(i));
   std::vector<mx::array> out;
   for (size_t i = 0; i < starts.size(); ++i) {
     int hi = operand.shape()[i] - sizes[i];
@@ -73,7 +98,7 @@ Values dynamic_slice(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   mx::Shape sizes = to_shape(int_list(op, "slice_sizes"));
   Values starts(in.begin() + 1, in.end());
-  auto clamped = clamped_starts(em, in[0], sizes, starts);
+  auto clamped = clamped_starts(em, op, in[0], sizes, starts);
   std::vector<int> axes(clamped.size());
   std::iota(axes.begin(), axes.end(), 0);
   mx::array start = clamped.empty() ? mx::array({}, mx::int32)
@@ -85,7 +110,7 @@ Values dynamic_update_slice(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   const mx::array& update = in[1];
   Values starts(in.begin() + 2, in.end());
-  auto clamped = clamped_starts(em, in[0], update.shape(), starts);
+  auto clamped = clamped_starts(em, op, in[0], update.shape(), starts);
   std::vector<int> axes(clamped.size());
   std::iota(axes.begin(), axes.end(), 0);
   mx::array start = clamped.empty() ? mx::array({}, mx::int32)
@@ -101,7 +126,9 @@ Values concatenate(Emitter& em, const ir::Op& op, const Values& in) {
 Values reverse(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   mx::array x = in[0];
-  for (int64_t d : int_list(op, "dimensions")) {
+  std::vector<int64_t> dims = int_list(op, "dimensions");
+  check_axes(op, "dimensions", dims, x.ndim());
+  for (int64_t d : dims) {
     int n = x.shape()[d];
     if (n <= 1) continue;
     mx::Shape start(x.ndim(), 0), stop = x.shape(), step(x.ndim(), 1);
@@ -120,6 +147,7 @@ Values pad(Emitter& em, const ir::Op& op, const Values& in) {
   auto interior = int_list(op, "interior_padding");
   mx::array x = in[0];
   const mx::array& value = in[1];
+  check_pad(op, x.shape(), lo, hi, interior);
   int rank = static_cast<int>(x.ndim());
   // Interior padding: scatter the operand into a strided view of a filled
   // array.

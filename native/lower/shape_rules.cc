@@ -1,0 +1,94 @@
+#include "lower/shape_rules.h"
+
+#include <string>
+
+#include "lower/errors.h"
+
+namespace applejax::lower {
+
+namespace {
+
+constexpr int64_t kLimit = INT32_MAX;  // MLX shapes and strides are int32
+
+void check_length(const ir::Op& op, std::string_view name, size_t got, size_t want) {
+  if (got != want)
+    fail(op, "attribute '" + std::string(name) + "' has " + std::to_string(got) +
+                 " values for an operand of rank " + std::to_string(want));
+}
+
+// (n - 1) * factor + 1 for n > 0, else 0: an extent after inserting
+// factor - 1 holes between elements. n and factor are below 2^31, so the
+// product fits in int64.
+int64_t dilated(int64_t n, int64_t factor) { return n == 0 ? 0 : (n - 1) * factor + 1; }
+
+}  // namespace
+
+void check_range(const ir::Op& op, std::string_view name, const std::vector<int64_t>& values,
+                 int64_t lowest) {
+  for (int64_t v : values)
+    if (v < lowest || v >= kLimit)
+      fail(op, "attribute '" + std::string(name) + "' holds " + std::to_string(v) +
+                   ", outside [" + std::to_string(lowest) + ", 2^31)");
+}
+
+void check_axes(const ir::Op& op, std::string_view name, const std::vector<int64_t>& dims,
+                size_t rank) {
+  std::vector<bool> seen(rank, false);
+  for (int64_t d : dims) {
+    if (d < 0 || d >= static_cast<int64_t>(rank) || seen[d])
+      fail(op, "attribute '" + std::string(name) + "' must name distinct axes of the rank-" +
+                   std::to_string(rank) + " operand");
+    seen[d] = true;
+  }
+}
+
+void check_window(const ir::Op& op, const mlx::core::Shape& operand, const WindowAttrs& w,
+                  const mlx::core::Shape& out) {
+  const size_t r = operand.size();
+  check_length(op, "window_dimensions", w.size.size(), r);
+  check_length(op, "window_strides", w.strides.size(), r);
+  check_length(op, "base_dilations", w.base_dilation.size(), r);
+  check_length(op, "window_dilations", w.window_dilation.size(), r);
+  check_length(op, "padding", w.padding.size(), 2 * r);
+  check_range(op, "window_dimensions", w.size, 1);
+  check_range(op, "window_strides", w.strides, 1);
+  check_range(op, "base_dilations", w.base_dilation, 1);
+  check_range(op, "window_dilations", w.window_dilation, 1);
+  check_range(op, "padding", w.padding, -kLimit + 1);
+  if (out.size() != r) fail(op, "the result rank differs from the operand's");
+  for (size_t d = 0; d < r; ++d) {
+    // The lowering spreads the operand to operand * base_dilation before
+    // trimming it to the dilated extent.
+    int64_t spread = int64_t{operand[d]} * w.base_dilation[d];
+    int64_t base = dilated(operand[d], w.base_dilation[d]);
+    int64_t padded = w.padding[2 * d] + base + w.padding[2 * d + 1];
+    int64_t window = dilated(w.size[d], w.window_dilation[d]);
+    if (spread >= kLimit || padded >= kLimit || window >= kLimit)
+      fail(op, "the window or the padded operand is 2^31 or more long along axis " +
+                   std::to_string(d));
+    int64_t windows = padded < window ? 0 : (padded - window) / w.strides[d] + 1;
+    if (out[d] != windows)
+      fail(op, "the result has " + std::to_string(out[d]) + " windows along axis " +
+                   std::to_string(d) + " where the attributes make " + std::to_string(windows));
+  }
+}
+
+void check_pad(const ir::Op& op, const mlx::core::Shape& operand, const std::vector<int64_t>& lo,
+               const std::vector<int64_t>& hi, const std::vector<int64_t>& interior) {
+  const size_t r = operand.size();
+  check_length(op, "edge_padding_low", lo.size(), r);
+  check_length(op, "edge_padding_high", hi.size(), r);
+  check_length(op, "interior_padding", interior.size(), r);
+  check_range(op, "edge_padding_low", lo, -kLimit + 1);
+  check_range(op, "edge_padding_high", hi, -kLimit + 1);
+  check_range(op, "interior_padding", interior, 0);
+  for (size_t d = 0; d < r; ++d) {
+    int64_t inner = dilated(operand[d], interior[d] + 1);
+    int64_t extent = lo[d] + inner + hi[d];
+    if (inner >= kLimit || extent < 0 || extent >= kLimit)
+      fail(op, "padding makes axis " + std::to_string(d) + " " + std::to_string(extent) +
+                   " long, outside [0, 2^31)");
+  }
+}
+
+}  // namespace applejax::lower

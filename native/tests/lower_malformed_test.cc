@@ -1,0 +1,281 @@
+// Regression tests for what the compile fuzzer (native/fuzz/compile_fuzz.cc)
+// found: ops whose attributes or operands break StableHLO's rules, as a
+// damaged artifact can hold them (jaxlib's verifier never lets such IR
+// through, so these are built in memory). Each must fail with a LowerError
+// naming the problem instead of indexing past a shape, dividing by zero or
+// overflowing; CI runs this under ASan+UBSan too.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "lower/emitter.h"
+#include "lower/errors.h"
+#include "tests/check.h"
+
+namespace {
+
+using namespace applejax;
+namespace mx = mlx::core;
+
+ir::Type f32(std::vector<int64_t> shape) { return ir::Type::tensor(ir::ElementType::kF32, shape); }
+
+ir::Attribute integer(int64_t v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInteger;
+  a.i = v;
+  a.type = ir::Type::tensor(ir::ElementType::kSI64, {});
+  return a;
+}
+
+ir::Attribute ints(std::vector<int64_t> vs) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kArray;
+  a.type = ir::Type::tensor(ir::ElementType::kSI64, {static_cast<int64_t>(vs.size())});
+  for (int64_t v : vs) a.array.push_back(integer(v));
+  return a;
+}
+
+// A module with one function, @main(args...) -> the last op's result.
+class Program {
+ public:
+  explicit Program(std::vector<ir::Type> args) {
+    module_.functions.emplace_back();
+    ir::Function& fn = module_.functions.back();
+    fn.name = "main";
+    fn.argument_types = args;
+    fn.body.blocks.emplace_back();
+    for (auto& t : args) fn.body.blocks[0].arguments.push_back(module_.add_value(t));
+  }
+  // A body (a, b) -> a + b over f32 scalars, as reductions take.
+  ir::Region add_body() {
+    ir::Region r;
+    r.blocks.emplace_back();
+    ir::Block& b = r.blocks[0];
+    b.arguments = {module_.add_value(f32({})), module_.add_value(f32({}))};
+    ir::Op add;
+    add.name = "stablehlo.add";
+    add.operands = b.arguments;
+    add.results = {module_.add_value(f32({}))};
+    ir::Op ret;
+    ret.name = "stablehlo.return";
+    ret.operands = add.results;
+    b.ops = {add, ret};
+    return r;
+  }
+  ir::ValueId arg(size_t i) const { return module_.functions[0].body.blocks[0].arguments.at(i); }
+
+  ir::ValueId op(std::string name, std::vector<ir::ValueId> operands, ir::Type result,
+                 std::vector<ir::NamedAttribute> attributes = {},
+                 std::vector<ir::Region> regions = {}) {
+    ir::Op op;
+    op.name = std::move(name);
+    op.operands = std::move(operands);
+    op.results = {module_.add_value(result)};
+    op.attributes = std::move(attributes);
+    op.regions = std::move(regions);
+    op.loc.text = "test.py:1:1";
+    module_.functions[0].body.blocks[0].ops.push_back(std::move(op));
+    return module_.functions[0].body.blocks[0].ops.back().results[0];
+  }
+
+  // Returns `v` and lowers @main on zeros; the error's message, or "" when
+  // it lowered.
+  std::string lower_error(ir::ValueId v) {
+    ir::Function& fn = module_.functions[0];
+    fn.result_types = {module_.values[v]};
+    ir::Op ret;
+    ret.name = "func.return";
+    ret.operands = {v};
+    fn.body.blocks[0].ops.push_back(ret);
+    lower::Values args;
+    for (const auto& t : fn.argument_types)
+      args.push_back(mx::zeros(mx::Shape(t.shape.begin(), t.shape.end()), mx::float32));
+    try {
+      lower::Emitter em(module_, mx::Device::cpu);
+      mx::eval(em.call(fn, args));
+      return "";
+    } catch (const lower::LowerError& e) {
+      return e.what();
+    }
+  }
+
+ private:
+  ir::Module module_;
+};
+
+void expect_error(Program& p, ir::ValueId v, const std::string& says, int line) {
+  std::string err = p.lower_error(v);
+  if (err.find(says) == std::string::npos)
+    test::fail(__FILE__, line, "wanted an error saying '" + says + "', got: " +
+                                   (err.empty() ? "no error" : err));
+}
+
+TEST_CASE(convolution_dimension_numbers_out_of_range) {
+  Program p({f32({1, 2, 5, 5}), f32({3, 2, 3, 3})});
+  auto v = p.op("stablehlo.convolution", {p.arg(0), p.arg(1)}, f32({1, 3, 3, 3}),
+                {{"input_batch_dimension", integer(0)},
+                 {"input_feature_dimension", integer(1)},
+                 {"input_spatial_dimensions", ints({2, 3})},
+                 {"kernel_output_feature_dimension", integer(0)},
+                 {"kernel_input_feature_dimension", integer(1)},
+                 {"kernel_spatial_dimensions", ints({2, 3})},
+                 {"output_batch_dimension", integer(0)},
+                 {"output_feature_dimension", integer(1)},
+                 {"output_spatial_dimensions", ints({2, 9})},
+                 {"feature_group_count", integer(1)},
+                 {"batch_group_count", integer(1)}});
+  expect_error(p, v, "output dimension numbers are not a permutation", __LINE__);
+}
+
+TEST_CASE(convolution_zero_groups) {
+  Program p({f32({1, 2, 5, 5}), f32({3, 2, 3, 3})});
+  auto v = p.op("stablehlo.convolution", {p.arg(0), p.arg(1)}, f32({1, 3, 3, 3}),
+                {{"input_batch_dimension", integer(0)},
+                 {"input_feature_dimension", integer(1)},
+                 {"input_spatial_dimensions", ints({2, 3})},
+                 {"kernel_output_feature_dimension", integer(0)},
+                 {"kernel_input_feature_dimension", integer(1)},
+                 {"kernel_spatial_dimensions", ints({2, 3})},
+                 {"output_batch_dimension", integer(0)},
+                 {"output_feature_dimension", integer(1)},
+                 {"output_spatial_dimensions", ints({2, 3})},
+                 {"feature_group_count", integer(0)},
+                 {"batch_group_count", integer(1)}});
+  expect_error(p, v, "must be positive", __LINE__);
+}
+
+TEST_CASE(broadcast_dimension_out_of_range) {
+  Program p({f32({3})});
+  auto v = p.op("stablehlo.broadcast_in_dim", {p.arg(0)}, f32({2, 3}),
+                {{"broadcast_dimensions", ints({5})}});
+  expect_error(p, v, "broadcast_dimensions must name distinct dimensions", __LINE__);
+}
+
+TEST_CASE(dot_contracting_dimension_out_of_range) {
+  Program p({f32({2, 3}), f32({3, 4})});
+  auto v = p.op("stablehlo.dot_general", {p.arg(0), p.arg(1)}, f32({2, 4}),
+                {{"lhs_batching_dimensions", ints({})},
+                 {"rhs_batching_dimensions", ints({})},
+                 {"lhs_contracting_dimensions", ints({7})},
+                 {"rhs_contracting_dimensions", ints({0})}});
+  expect_error(p, v, "lhs batching and contracting dimensions must be distinct", __LINE__);
+}
+
+TEST_CASE(constant_value_type_differs_from_result) {
+  Program p({});
+  ir::Attribute value;
+  value.kind = ir::Attribute::Kind::kDense;
+  value.type = f32({2});
+  value.data = std::make_shared<std::vector<uint8_t>>(8, 0);
+  auto v = p.op("stablehlo.constant", {}, f32({64}), {{"value", value}});
+  expect_error(p, v, "the constant's value is tensor<2xf32>", __LINE__);
+}
+
+TEST_CASE(missing_operand) {
+  Program p({f32({2})});
+  auto v = p.op("stablehlo.complex", {p.arg(0)}, ir::Type::tensor(ir::ElementType::kComplexF32, {2}));
+  expect_error(p, v, "malformed op: it has 1 operands", __LINE__);
+}
+
+TEST_CASE(reverse_dimension_out_of_range) {
+  Program p({f32({2, 3})});
+  auto v = p.op("stablehlo.reverse", {p.arg(0)}, f32({2, 3}), {{"dimensions", ints({0, 4})}});
+  expect_error(p, v, "must name distinct axes", __LINE__);
+}
+
+TEST_CASE(slice_with_zero_stride) {
+  Program p({f32({4})});
+  auto v = p.op("stablehlo.slice", {p.arg(0)}, f32({2}),
+                {{"start_indices", ints({0})}, {"limit_indices", ints({2})}, {"strides", ints({0})}});
+  expect_error(p, v, "attribute 'strides' holds 0", __LINE__);
+}
+
+TEST_CASE(slice_past_the_operand) {
+  Program p({f32({4})});
+  auto v = p.op("stablehlo.slice", {p.arg(0)}, f32({2}),
+                {{"start_indices", ints({3})}, {"limit_indices", ints({5})}, {"strides", ints({1})}});
+  expect_error(p, v, "is not inside the operand", __LINE__);
+}
+
+TEST_CASE(dynamic_slice_larger_than_the_operand) {
+  Program p({f32({4}), ir::Type::tensor(ir::ElementType::kSI32, {})});
+  auto v = p.op("stablehlo.dynamic_slice", {p.arg(0), p.arg(1)}, f32({6}),
+                {{"slice_sizes", ints({6})}});
+  expect_error(p, v, "the slice is larger than the operand", __LINE__);
+}
+
+TEST_CASE(pad_past_two_to_the_31) {
+  Program p({f32({2}), f32({})});
+  auto v = p.op("stablehlo.pad", {p.arg(0), p.arg(1)}, f32({4}),
+                {{"edge_padding_low", ints({int64_t{1} << 54})},
+                 {"edge_padding_high", ints({0})},
+                 {"interior_padding", ints({0})}});
+  expect_error(p, v, "attribute 'edge_padding_low' holds", __LINE__);
+}
+
+// The windows of a reduce_window must fit its result: the attributes of the
+// fuzzer's inputs pointed strided views far outside the operand, or made
+// the base-dilated operand overflow int (4 * 536870913).
+Program reduce_window(std::vector<int64_t> base_dilation, std::vector<int64_t> out,
+                      ir::ValueId& result) {
+  Program p({f32({4, 4}), f32({})});
+  result = p.op("stablehlo.reduce_window", {p.arg(0), p.arg(1)}, f32(out),
+                {{"window_dimensions", ints({2, 2})},
+                 {"window_strides", ints({2, 2})},
+                 {"base_dilations", ints(base_dilation)},
+                 {"window_dilations", ints({1, 1})},
+                 {"padding", ints({0, 0, 0, 0})}},
+                {p.add_body()});
+  return p;
+}
+
+TEST_CASE(reduce_window_base_dilation_overflow) {
+  ir::ValueId v;
+  Program p = reduce_window({536870913, 1}, {2, 2}, v);
+  expect_error(p, v, "2^31 or more long along axis 0", __LINE__);
+}
+
+TEST_CASE(reduce_window_result_does_not_fit_the_windows) {
+  ir::ValueId v;
+  Program p = reduce_window({1, 1}, {3, 2}, v);
+  expect_error(p, v, "the result has 3 windows along axis 0 where the attributes make 2", __LINE__);
+}
+
+TEST_CASE(gather_batching_lists_of_different_length) {
+  Program p({f32({3, 4}), ir::Type::tensor(ir::ElementType::kSI32, {3, 1})});
+  auto v = p.op("stablehlo.gather", {p.arg(0), p.arg(1)}, f32({3, 1}),
+                {{"offset_dims", ints({})},
+                 {"collapsed_slice_dims", ints({1})},
+                 {"operand_batching_dims", ints({0})},
+                 {"start_indices_batching_dims", ints({})},
+                 {"start_index_map", ints({1})},
+                 {"slice_sizes", ints({1, 1})},
+                 {"index_vector_dim", integer(1)}});
+  expect_error(p, v, "batching dimension lists differ in length", __LINE__);
+}
+
+// The checks must not refuse what jaxlib writes: a well-formed op of each
+// kind still lowers.
+TEST_CASE(well_formed_ops_still_lower) {
+  {
+    Program p({f32({4})});
+    auto v = p.op("stablehlo.slice", {p.arg(0)}, f32({2}),
+                  {{"start_indices", ints({1})}, {"limit_indices", ints({4})}, {"strides", ints({2})}});
+    CHECK_EQ(p.lower_error(v), std::string());
+  }
+  {
+    ir::ValueId v;
+    Program p = reduce_window({1, 1}, {2, 2}, v);
+    CHECK_EQ(p.lower_error(v), std::string());
+  }
+  {
+    Program p({f32({2, 3})});
+    auto v = p.op("stablehlo.reverse", {p.arg(0)}, f32({2, 3}), {{"dimensions", ints({1, 0})}});
+    CHECK_EQ(p.lower_error(v), std::string());
+  }
+}
+
+}  // namespace
