@@ -11,10 +11,14 @@
 import { hostOs, run } from "./common.ts";
 
 /** A tool, how to find out it is there, and the packages that provide it. */
-interface Need {
+export interface Need {
+  /** what the tool is, for messages */
   name: string;
+  /** a command that succeeds when the tool is usable */
   probe: string[];
+  /** Debian/Ubuntu packages that provide it */
   apt: string[];
+  /** Homebrew formulae that provide it */
   brew: string[];
 }
 
@@ -31,24 +35,48 @@ const NEEDS: Need[] = [
   },
 ];
 
+// A C++ file that libFuzzer can link: probes for clang with libFuzzer, not
+// just clang (Debian splits libFuzzer into libclang-rt-*-dev).
+const FUZZ_PROBE = `echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, ` +
+  `unsigned long) { return 0; }' | \${FUZZ_CXX:-clang++} -fsanitize=fuzzer,address,undefined ` +
+  `-x c++ - -o "\${TMPDIR:-/tmp}/applejax_fuzz_probe"`;
+
+/**
+ * What `deno task fuzz` needs beyond the build tools: clang with libFuzzer and
+ * the sanitizer runtimes. Not installed by setup-deps: only the fuzz task asks.
+ * On macOS Apple's clang has no libFuzzer; Homebrew's llvm has (set FUZZ_CXX to
+ * its clang++).
+ */
+export const FUZZ_TOOLS: Need[] = [
+  {
+    name: "clang with libFuzzer",
+    probe: ["sh", "-c", FUZZ_PROBE],
+    apt: ["clang", "libclang-rt-dev"],
+    brew: ["llvm"],
+  },
+];
+
 async function works(cmd: string[]): Promise<boolean> {
   return (await run(cmd, { capture: true })).code === 0;
 }
 
-/** The packages to install for the tools that are missing, per package manager. */
-async function missing(): Promise<Need[]> {
+/** The tools of `needs` that are missing. */
+async function missing(needs: Need[]): Promise<Need[]> {
   const out: Need[] = [];
-  for (const n of NEEDS) if (!(await works(n.probe))) out.push(n);
+  for (const n of needs) if (!(await works(n.probe))) out.push(n);
   return out;
 }
 
 /**
  * Installs missing tools when the system lets us.
  *
+ * @param needs the tools to check: the build tools by default, or {@link FUZZ_TOOLS}
  * @returns what was done, and problems (each with the command to run by hand)
  */
-export async function ensureSystemTools(): Promise<{ did: string[]; problems: string[] }> {
-  const lack = await missing();
+export async function ensureSystemTools(
+  needs: Need[] = NEEDS,
+): Promise<{ did: string[]; problems: string[] }> {
+  const lack = await missing(needs);
   if (lack.length === 0) return { did: [], problems: [] };
   const names = lack.map((n) => n.name).join(", ");
   let cmd: string[] | null = null;
@@ -63,14 +91,14 @@ export async function ensureSystemTools(): Promise<{ did: string[]; problems: st
     const env = { DEBIAN_FRONTEND: "noninteractive" };
     if ((await run([...sudo, "apt-get", "update", "-qq"], { env })).code === 0) {
       cmd = [...sudo, ...install];
-      if ((await run(cmd, { env })).code === 0 && (await missing()).length === 0) {
+      if ((await run(cmd, { env })).code === 0 && (await missing(needs)).length === 0) {
         return { did: [`installed ${pkgs.join(" ")} with apt-get`], problems: [] };
       }
     }
   } else if (hostOs() === "darwin" && (await works(["brew", "--version"]))) {
     const pkgs = lack.flatMap((n) => n.brew);
     cmd = ["brew", "install", ...pkgs];
-    if (pkgs.length > 0 && (await run(cmd)).code === 0 && (await missing()).length === 0) {
+    if (pkgs.length > 0 && (await run(cmd)).code === 0 && (await missing(needs)).length === 0) {
       return { did: [`installed ${pkgs.join(" ")} with Homebrew`], problems: [] };
     }
   }

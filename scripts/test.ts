@@ -5,7 +5,8 @@
  * `tests/artifacts/export.py` exists), generation of the differential corpus
  * (when `tests/corpus/generate.py` exists), ctest in `build/`, the
  * older-jaxlib check (scripts/older_jaxlib.ts), the sanitizer build and its
- * ctest in `build-asan/`, `deno task lint` and `deno doc --lint`, `deno test`,
+ * ctest in `build-asan/`, `deno task lint` and `deno doc --lint`, the
+ * libFuzzer targets (scripts/fuzz.ts, 20,000 inputs each), `deno test`,
  * pytest on `tests/python`, and pytest again against the sanitizer build.
  * Prints a summary with counts per stage and exits non-zero when any stage
  * fails.
@@ -25,6 +26,7 @@ import {
   seconds,
   VENV_PYTHON,
 } from "./common.ts";
+import { fuzz, parseFuzzArgs } from "./fuzz.ts";
 import { checkOlderJaxlib } from "./older_jaxlib.ts";
 
 /** Pass/fail counts parsed from a test runner's output. */
@@ -226,6 +228,13 @@ async function main(): Promise<number> {
       counts: null,
       note: failed.length ? `${failed.join(", ")} failed` : "",
     };
+  });
+
+  // The libFuzzer targets, built with clang (so the tree keeps building with
+  // it) and run for a fixed count each; long runs are `deno task fuzz`.
+  await stage("fuzz", async () => {
+    const r = await fuzz(parseFuzzArgs(["--runs=20000"]));
+    return { status: r.code === 0 ? "ok" : "FAILED", counts: null, note: r.rows.join("; ") };
   });
 
   await stage("deno test", async () => {
