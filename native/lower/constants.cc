@@ -29,7 +29,8 @@ Values constant(Emitter& em, const ir::Op& op, const Values&) {
   mx::Shape data_shape = value->splat ? mx::Shape{} : shape;
   void* copy = std::malloc(need ? need : 1);
   if (!copy) fail(op, "out of host memory for a constant");
-  std::memcpy(copy, bytes.data(), need);
+  // An empty constant's byte vector may have no storage; memcpy from null is UB.
+  if (need) std::memcpy(copy, bytes.data(), need);
   mx::array a(copy, data_shape, dtype, [](void* p) { std::free(p); });
   if (value->splat) a = mx::broadcast_to(a, shape, em.stream());
   return {a};

@@ -15,6 +15,7 @@
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/region_patterns.h"
+#include "lower/shape_rules.h"
 
 namespace applejax::lower {
 namespace {
@@ -103,10 +104,12 @@ Values reduce(Emitter& em, const ir::Op& op, const Values& in) {
     fail(op, "reduce needs pairs of operands and init values and one body");
   size_t k = in.size() / 2;
   Values xs(in.begin(), in.begin() + k), inits(in.begin() + k, in.end());
+  for (size_t i = 1; i < k; ++i)
+    if (xs[i].shape() != xs[0].shape()) fail(op, "the operands of a variadic reduce differ in shape");
   std::vector<int64_t> dims64 = int_list(op, "dimensions");
+  // A repeated axis would be counted twice in the reduced extent.
+  check_axes(op, "dimensions", dims64, xs[0].ndim());
   std::vector<int> axes(dims64.begin(), dims64.end());
-  for (int a : axes)
-    if (a < 0 || a >= static_cast<int>(xs[0].ndim())) fail(op, "reduce dimension out of range");
   bool empty = false;
   for (int a : axes) empty = empty || xs[0].shape(a) == 0;
   if (k == 1 && !empty) {

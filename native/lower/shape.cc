@@ -51,8 +51,13 @@ Values reshape(Emitter& em, const ir::Op& op, const Values& in) {
 }
 
 Values transpose(Emitter& em, const ir::Op& op, const Values& in) {
-  return {mx::transpose(in[0], to_int(int_list(op, "permutation")),
-                        em.stream())};
+  std::vector<int64_t> perm = int_list(op, "permutation");
+  // Checked before narrowing: a damaged 2^32 + 1 must not become axis 1.
+  if (perm.size() != in[0].ndim())
+    fail(op, "permutation has " + std::to_string(perm.size()) + " entries for an operand of rank " +
+                 std::to_string(in[0].ndim()));
+  check_axes(op, "permutation", perm, in[0].ndim());
+  return {mx::transpose(in[0], to_int(perm), em.stream())};
 }
 
 Values slice(Emitter& em, const ir::Op& op, const Values& in) {
@@ -120,6 +125,8 @@ Values dynamic_update_slice(Emitter& em, const ir::Op& op, const Values& in) {
 
 Values concatenate(Emitter& em, const ir::Op& op, const Values& in) {
   int64_t dim = int_attr(op, "dimension");
+  if (in.empty() || dim < 0 || dim >= static_cast<int64_t>(in[0].ndim()))
+    fail(op, "concatenate dimension out of range");
   return {mx::concatenate(in, static_cast<int>(dim), em.stream())};
 }
 

@@ -186,6 +186,28 @@ TEST_CASE(reverse_dimension_out_of_range) {
   expect_error(p, v, "must name distinct axes", __LINE__);
 }
 
+// A repeated axis made the reduced extent the square of the operand's (the
+// compile fuzzer's find: an int64 overflow after the repeats compounded).
+TEST_CASE(reduce_with_a_repeated_dimension) {
+  Program p({f32({6, 4}), f32({})});
+  auto v = p.op("stablehlo.reduce", {p.arg(0), p.arg(1)}, f32({6}), {{"dimensions", ints({1, 1})}},
+                {p.add_body()});
+  expect_error(p, v, "'dimensions' must name distinct axes", __LINE__);
+}
+
+TEST_CASE(transpose_permutation_past_int) {
+  Program p({f32({2, 3})});
+  auto v = p.op("stablehlo.transpose", {p.arg(0)}, f32({3, 2}),
+                {{"permutation", ints({(int64_t{1} << 32) + 1, 0})}});
+  expect_error(p, v, "'permutation' must name distinct axes", __LINE__);
+}
+
+TEST_CASE(concatenate_dimension_out_of_range) {
+  Program p({f32({2}), f32({2})});
+  auto v = p.op("stablehlo.concatenate", {p.arg(0), p.arg(1)}, f32({4}), {{"dimension", integer(1)}});
+  expect_error(p, v, "concatenate dimension out of range", __LINE__);
+}
+
 TEST_CASE(slice_with_zero_stride) {
   Program p({f32({4})});
   auto v = p.op("stablehlo.slice", {p.arg(0)}, f32({2}),

@@ -82,13 +82,18 @@ def test_dynamic_update_slice(check, dtype):
 
 def test_index_update_patterns(check):
   x = sample(np.float32, (4, 5))
-  # .at[] updates lower to scatter, which is not lowered yet (README).
   check(lambda v, i: (v[i], v[:, i], lax.dynamic_slice_in_dim(v, i, 2)), x, np.int32(2))
 
 
 def test_zero_size_movement(check):
   x = np.zeros((0, 3), np.float32)
   check(lambda v: (v.T, v.reshape(3, 0), jnp.concatenate([v, v]), v[:, 1:], jnp.pad(v, 1)), x)
+
+
+def test_empty_constant(check):
+  # `dense<> : tensor<0xi32>`: a constant with no bytes at all.
+  empty = np.zeros((0,), np.int32)
+  check(lambda v: (jnp.concatenate([v, jnp.asarray(empty)]), jnp.asarray(empty) * 2), np.arange(3, dtype=np.int32))
 
 
 def test_grad_through_movement(check):
