@@ -210,7 +210,10 @@ Deno.test("deno task bench --quick runs both sides and writes the table, plot an
     assert.match(text, /harness median .* JAX cpu median .* harness\/JAX/);
     assert.match(text, /\| matmul +\| matmul_f32_64 .*× \|/);
     assert.match(text, /harness compile/);
-    assert.match(text, /plugin matrix products\nthrough (OpenBLAS \(scipy-openblas32\)|MLX's reference BLAS)/);
+    assert.match(
+      text,
+      /plugin matrix products\nthrough (OpenBLAS \(scipy-openblas32\)|MLX's reference BLAS)/,
+    );
     assert.match(text, /host→device/);
     const results = JSON.parse(Deno.readTextFileSync(`${out}/results.json`)) as BenchResults;
     assert.equal(results.programs.length, 3);
