@@ -259,7 +259,16 @@ async function main(): Promise<number> {
     }
     const preload = await sanitizerRuntimes();
     if (!preload) return skip("the compiler does not report libasan/libubsan");
-    const r = await tee([VENV_PYTHON, "-m", "pytest", join(ROOT, "tests", "python"), "-q"], {
+    // Not test_leaks: ASan's quarantine holds freed memory back (256 MiB by
+    // default), so resident memory climbs by design; the plain stage runs it.
+    const r = await tee([
+      VENV_PYTHON,
+      "-m",
+      "pytest",
+      join(ROOT, "tests", "python"),
+      "-q",
+      `--ignore=${join(ROOT, "tests", "python", "test_leaks.py")}`,
+    ], {
       LD_PRELOAD: preload,
       ASAN_OPTIONS: "detect_leaks=0",
       UBSAN_OPTIONS: "halt_on_error=1:print_stacktrace=1",

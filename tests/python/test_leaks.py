@@ -13,10 +13,10 @@ SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "leak_ch
 def growth(platform):
   env = dict(os.environ)
   env.pop("JAX_PLATFORMS", None)
-  r = subprocess.run([sys.executable, SCRIPT, "800", "200", platform], env=env, capture_output=True,
+  r = subprocess.run([sys.executable, SCRIPT, "800", "100", platform], env=env, capture_output=True,
                      text=True, timeout=600, check=False)
   assert r.returncode == 0, r.stderr[-3000:]
-  per_cycle = [float(m) for m in re.findall(r"([\d.]+) KiB per cycle", r.stdout)]
+  per_cycle = [float(m) for m in re.findall(r"median (-?[\d.]+) KiB per cycle", r.stdout)]
   assert len(per_cycle) == 2, r.stdout
   return per_cycle  # [execute only, compile + execute]
 
