@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include <mlx/memory.h>
 #include <mlx/ops.h>
 
 #include "lower/dtype.h"
@@ -96,6 +97,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // with the system compiler, 0.3 s a program.
   setenv("APPLEJAX_COMPILE", "0", 1);
   mx::set_default_device(mx::Device::cpu);
+  // Under libFuzzer's -malloc_limit_mb=1024: a small program whose lowering
+  // would materialise more (a huge base dilation, say) must get the plugin's
+  // out-of-memory error, as it would for a user past MLX's limit.
+  mx::set_memory_limit(512u << 20);
   return 0;
 }
 

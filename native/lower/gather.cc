@@ -7,6 +7,7 @@
 
 #include "lower/errors.h"
 #include "lower/indexing.h"
+#include "lower/shape_rules.h"
 
 namespace applejax::lower {
 namespace {
@@ -21,14 +22,13 @@ Values gather(Emitter& em, const ir::Op& op, const Values& in) {
   std::vector<int64_t> start_index_map = int_list(op, "start_index_map");
   std::vector<int64_t> slice_sizes = int_list(op, "slice_sizes");
   int r = static_cast<int>(operand.ndim());
-  if (static_cast<int>(slice_sizes.size()) != r) fail(op, "slice_sizes does not match the operand rank");
-  for (int d = 0; d < r; ++d)
-    if (slice_sizes[d] > operand.shape(d)) fail(op, "a slice is larger than the operand");
-
-  // window_positions pairs them up one to one.
-  if (operand_batching.size() != indices_batching.size())
-    fail(op, "the operand and indices batching dimension lists differ in length");
-  IndexBatch ib = index_batch(indices, int_attr(op, "index_vector_dim"), s);
+  int64_t index_vector_dim = int_attr(op, "index_vector_dim");
+  // The index arithmetic below trusts these; a damaged artifact must not
+  // reach it (the compile fuzzer's finds).
+  check_index_dims(op, operand.shape(), indices.shape(), index_vector_dim, start_index_map,
+                   operand_batching, indices_batching, slice_sizes);
+  check_axes(op, "collapsed_slice_dims", collapsed, operand.ndim());
+  IndexBatch ib = index_batch(indices, index_vector_dim, s);
   int nb = static_cast<int>(ib.batch.size());
   mx::Shape out_shape = result_shape(em, op);
   Positions p = window_positions(operand.shape(), ib, start_index_map, operand_batching,

@@ -5,6 +5,7 @@
 // onto MLX's scans. Other windows become a strided view [out..., window...]
 // of the padded input, reduced over the window axes; bodies other than one
 // binary op fold the view one window position at a time.
+#include <algorithm>
 #include <cstdint>
 
 #include <mlx/ops.h>
@@ -208,6 +209,17 @@ Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
                  result_shape(em, op, j));
   bool dilated = false;
   for (size_t d = 0; d < r; ++d) dilated = dilated || base_dil[d] != 1;
+  // The dilated, padded operand is materialised; small operands with large
+  // dilations make it far larger than anything the program declares.
+  double padded = 1;
+  for (size_t d = 0; d < r; ++d) {
+    double n = x.shape(static_cast<int>(d));
+    padded *= (n == 0 ? 0 : (n - 1) * static_cast<double>(base_dil[d]) + 1) +
+              std::max<double>(0, static_cast<double>(pad[2 * d])) +
+              std::max<double>(0, static_cast<double>(pad[2 * d + 1]));
+  }
+  check_intermediate(op, "the dilated, padded operand", padded * static_cast<double>(in.size() / 2),
+                     x.dtype());
   if (dilated) {
     // Base dilation (JAX's transpose of a strided window sum) spreads the
     // operand out with init values between its elements.

@@ -13,6 +13,7 @@
 
 #include "lower/errors.h"
 #include "lower/indexing.h"
+#include "lower/shape_rules.h"
 #include "lower/region_patterns.h"
 
 namespace applejax::lower {
@@ -36,7 +37,9 @@ bool has_kernel(const std::string& body) {
 Values scatter_general(Emitter& em, const ir::Op& op, Values flats, const mx::array& idx,
                        const Values& vals, int64_t n) {
   auto s = em.stream();
-  mx::array host_idx = mx::astype(idx, mx::int64, s);
+  // Row-contiguous, so data() holds every element: idx comes from a
+  // broadcast, and a copy may keep its zero strides.
+  mx::array host_idx = mx::contiguous(mx::astype(idx, mx::int64, s), false, s);
   host_idx.eval();
   const int64_t* target = host_idx.data<int64_t>();
   size_t count = host_idx.size();
@@ -78,10 +81,9 @@ Values scatter(Emitter& em, const ir::Op& op, const Values& in) {
   std::vector<int64_t> to_operand = int_list(op, "scatter_dims_to_operand_dims");
   int r = static_cast<int>(operand.ndim());
 
-  // window_positions pairs them up one to one.
-  if (operand_batching.size() != indices_batching.size())
-    fail(op, "the operand and indices batching dimension lists differ in length");
-  IndexBatch ib = index_batch(indices, int_attr(op, "index_vector_dim"), s);
+  int64_t index_vector_dim = int_attr(op, "index_vector_dim");
+  check_axes(op, "update_window_dims", window_dims, updates.ndim());
+  check_axes(op, "inserted_window_dims", inserted, operand.ndim());
   // The window: operand dims not inserted/batching take the update window
   // dims in order; the others have size 1.
   std::vector<int64_t> window(r, 1);
@@ -91,6 +93,11 @@ Values scatter(Emitter& em, const ir::Op& op, const Values& in) {
     if (w >= window_dims.size()) fail(op, "scatter dimension numbers do not match the shapes");
     window[d] = updates.shape(static_cast<int>(window_dims[w++]));
   }
+  // The index arithmetic below trusts these; a damaged artifact must not
+  // reach it.
+  check_index_dims(op, operand.shape(), indices.shape(), index_vector_dim, to_operand,
+                   operand_batching, indices_batching, window);
+  IndexBatch ib = index_batch(indices, index_vector_dim, s);
   Positions p = window_positions(operand.shape(), ib, to_operand, operand_batching,
                                  indices_batching, window, /*clamp=*/false, s);
   // Updates as [batch..., window...]: scatter dims first (in order), then
@@ -113,6 +120,10 @@ Values scatter(Emitter& em, const ir::Op& op, const Values& in) {
         {mx::reshape(in[j], {-1}, s), mx::zeros({1}, in[j].dtype(), s)}, 0, s));
     vals.push_back(mx::reshape(mx::transpose(in[k + 1 + j], perm, s), {-1}, s));
   }
+  for (size_t j = 0; j < k; ++j)
+    if (vals[j].size() != idx.size())
+      fail(op, "update " + std::to_string(j) + " has " + std::to_string(vals[j].size()) +
+                   " elements where the dimension numbers make " + std::to_string(idx.size()));
   Values outs = flats;
   if (idx.size() > 0) {
     if (!has_kernel(body)) {

@@ -1,5 +1,6 @@
 // Ops that move data without arithmetic: broadcast, reshape, transpose,
 // slicing, concatenation, padding, reversal.
+#include <algorithm>
 #include <numeric>
 
 #include <mlx/ops.h>
@@ -153,45 +154,49 @@ Values pad(Emitter& em, const ir::Op& op, const Values& in) {
   auto hi = int_list(op, "edge_padding_high");
   auto interior = int_list(op, "interior_padding");
   mx::array x = in[0];
-  const mx::array& value = in[1];
+  mx::array value = mx::astype(in[1], x.dtype(), s);
   check_pad(op, x.shape(), lo, hi, interior);
-  int rank = static_cast<int>(x.ndim());
-  // Interior padding: scatter the operand into a strided view of a filled
-  // array.
-  bool any_interior = false;
-  for (int64_t v : interior) any_interior |= v != 0;
-  if (any_interior) {
-    mx::Shape dilated(rank);
-    mx::Shape strides(rank);
-    for (int d = 0; d < rank; ++d) {
-      int n = x.shape()[d];
-      strides[d] = static_cast<int>(interior[d]) + 1;
-      dilated[d] = n == 0 ? 0 : (n - 1) * strides[d] + 1;
+  const int rank = static_cast<int>(x.ndim());
+  // Negative edge padding crops the dilated operand, and may crop into the
+  // interior padding or the other edge's padding. Keep only the operand
+  // elements that land in the result and re-derive the (then non-negative)
+  // edges, so no intermediate is larger than the result: dilating first and
+  // cropping after could allocate gigabytes for a small result. All in
+  // int64, from the values check_pad bounded.
+  mx::Shape first(rank), last(rank), strides(rank);
+  mx::Shape low(rank), high(rank);
+  bool empty = false;
+  for (int d = 0; d < rank; ++d) {
+    const int64_t n = x.shape(d), step = interior[d] + 1;
+    const int64_t extent = lo[d] + (n == 0 ? 0 : (n - 1) * step + 1) + hi[d];
+    // Element i lands at lo + i * step; keep those in [0, extent).
+    int64_t i0 = lo[d] >= 0 ? 0 : (-lo[d] + step - 1) / step;
+    int64_t i1 = extent - 1 - lo[d] < 0 ? 0 : std::min(n, (extent - 1 - lo[d]) / step + 1);
+    i0 = std::min(i0, n);
+    if (i1 <= i0) {
+      empty = true;
+      continue;
     }
+    const int64_t at = lo[d] + i0 * step;
+    first[d] = static_cast<int>(i0);
+    last[d] = static_cast<int>(i1);
+    strides[d] = static_cast<int>(step);
+    low[d] = static_cast<int>(at);
+    high[d] = static_cast<int>(extent - at - ((i1 - i0 - 1) * step + 1));
+  }
+  if (empty) return {mx::full(result_shape(em, op), value, x.dtype(), s)};
+  x = mx::slice(x, first, last, s);
+  bool any_interior = std::any_of(strides.begin(), strides.end(), [](int v) { return v > 1; });
+  if (any_interior) {
+    // Scatter the operand into a strided view of a filled array.
+    mx::Shape dilated(rank);
+    for (int d = 0; d < rank; ++d) dilated[d] = (x.shape(d) - 1) * strides[d] + 1;
     mx::array base = mx::full(dilated, value, x.dtype(), s);
     x = mx::slice_update(base, x, mx::Shape(rank, 0), dilated, strides, s);
   }
-  // Negative edge padding crops; positive pads.
-  mx::Shape crop_start(rank), crop_stop(rank);
-  std::vector<std::pair<int, int>> widths(rank);
-  for (int d = 0; d < rank; ++d) {
-    int n = x.shape()[d];
-    crop_start[d] = lo[d] < 0 ? static_cast<int>(-lo[d]) : 0;
-    crop_stop[d] = hi[d] < 0 ? n + static_cast<int>(hi[d]) : n;
-    if (crop_stop[d] < crop_start[d]) crop_stop[d] = crop_start[d];
-    widths[d] = {lo[d] > 0 ? static_cast<int>(lo[d]) : 0,
-                 hi[d] > 0 ? static_cast<int>(hi[d]) : 0};
-  }
-  x = mx::slice(x, crop_start, crop_stop, s);
   std::vector<int> axes(rank);
   std::iota(axes.begin(), axes.end(), 0);
-  mx::Shape low(rank), high(rank);
-  for (int d = 0; d < rank; ++d) {
-    low[d] = widths[d].first;
-    high[d] = widths[d].second;
-  }
-  return {mx::pad(x, axes, low, high, mx::astype(value, x.dtype(), s),
-                  "constant", s)};
+  return {mx::pad(x, axes, low, high, value, "constant", s)};
 }
 
 Values identity(Emitter&, const ir::Op&, const Values& in) { return in; }

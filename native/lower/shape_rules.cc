@@ -1,6 +1,9 @@
 #include "lower/shape_rules.h"
 
+#include <cstdio>
 #include <string>
+
+#include <mlx/memory.h>
 
 #include "lower/errors.h"
 
@@ -39,6 +42,48 @@ void check_axes(const ir::Op& op, std::string_view name, const std::vector<int64
       fail(op, "attribute '" + std::string(name) + "' must name distinct axes of the rank-" +
                    std::to_string(rank) + " operand");
     seen[d] = true;
+  }
+}
+
+void check_index_dims(const ir::Op& op, const mlx::core::Shape& operand,
+                      const mlx::core::Shape& indices, int64_t index_vector_dim,
+                      const std::vector<int64_t>& start_index_map,
+                      const std::vector<int64_t>& operand_batching,
+                      const std::vector<int64_t>& indices_batching,
+                      const std::vector<int64_t>& window) {
+  const auto ir = static_cast<int64_t>(indices.size());
+  if (index_vector_dim < 0 || index_vector_dim > ir)
+    fail(op, "index_vector_dim " + std::to_string(index_vector_dim) + " is outside [0, " +
+                 std::to_string(ir) + "]");
+  int64_t vector_length = index_vector_dim == ir ? 1 : indices[index_vector_dim];
+  if (static_cast<int64_t>(start_index_map.size()) != vector_length)
+    fail(op, "the start index map has " + std::to_string(start_index_map.size()) +
+                 " entries for index vectors of length " + std::to_string(vector_length));
+  std::vector<int64_t> started = start_index_map;
+  started.insert(started.end(), operand_batching.begin(), operand_batching.end());
+  check_axes(op, "start_index_map and operand batching dims", started, operand.size());
+  if (operand_batching.size() != indices_batching.size())
+    fail(op, "the operand and indices batching dimension lists differ in length");
+  check_axes(op, "indices batching dims", indices_batching, indices.size());
+  for (int64_t d : indices_batching)
+    if (d == index_vector_dim) fail(op, "an indices batching dim is the index vector dim");
+  check_length(op, "slice sizes", window.size(), operand.size());
+  for (size_t d = 0; d < window.size(); ++d)
+    if (window[d] < 0 || window[d] > operand[d])
+      fail(op, "the window is " + std::to_string(window[d]) + " long along axis " +
+                   std::to_string(d) + ", outside [0, " + std::to_string(operand[d]) + "]");
+}
+
+void check_intermediate(const ir::Op& op, std::string_view what, double elements,
+                        mlx::core::Dtype dtype) {
+  double bytes = elements * static_cast<double>(dtype.size());
+  double limit = static_cast<double>(mlx::core::get_memory_limit());
+  if (bytes > limit) {
+    char text[96];
+    std::snprintf(text, sizeof text, "%.3g GiB, more than MLX may use (%.3g GiB)", bytes / (1 << 30),
+                  limit / (1 << 30));
+    fail(op, "out of memory: " + std::string(what) + " needs " + text,
+         "Use smaller shapes or dilations, or raise the limit with APPLEJAX_MEMORY_LIMIT_MB");
   }
 }
 

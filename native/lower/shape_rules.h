@@ -25,6 +25,25 @@ void check_range(const ir::Op& op, std::string_view name, const std::vector<int6
 void check_axes(const ir::Op& op, std::string_view name, const std::vector<int64_t>& dims,
                 size_t rank);
 
+// The dimension numbers gather and scatter share: index_vector_dim in
+// [0, rank(indices)]; start_index_map as many distinct operand axes as the
+// index vector is long; the operand batching dims distinct operand axes
+// outside the start map; the indices batching dims distinct axes of the
+// indices other than the vector's; window sizes in [0, the operand's extent].
+void check_index_dims(const ir::Op& op, const mlx::core::Shape& operand,
+                      const mlx::core::Shape& indices, int64_t index_vector_dim,
+                      const std::vector<int64_t>& start_index_map,
+                      const std::vector<int64_t>& operand_batching,
+                      const std::vector<int64_t>& indices_batching,
+                      const std::vector<int64_t>& window);
+
+// An intermediate the lowering must materialise (not a declared value, so
+// the compile-time result check never saw it): refused as out of memory when
+// `elements` of `dtype` pass MLX's memory limit. `elements` may be huge; it
+// is a double so the product of extents cannot overflow.
+void check_intermediate(const ir::Op& op, std::string_view what, double elements,
+                        mlx::core::Dtype dtype);
+
 struct WindowAttrs {
   std::vector<int64_t> size, strides, base_dilation, window_dilation, padding;  // padding: lo, hi per dim
 };

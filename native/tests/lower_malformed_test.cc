@@ -281,6 +281,47 @@ TEST_CASE(gather_batching_lists_of_different_length) {
 
 // The checks must not refuse what jaxlib writes: a well-formed op of each
 // kind still lowers.
+// A slice size of about -2^63 passed the "not larger than the operand"
+// check and overflowed the clamp arithmetic (found by a long compile-fuzz run).
+TEST_CASE(gather_negative_slice_size) {
+  Program p({f32({3, 4}), ir::Type::tensor(ir::ElementType::kSI32, {2, 1})});
+  auto v = p.op("stablehlo.gather", {p.arg(0), p.arg(1)}, f32({2, 4}),
+                {{"offset_dims", ints({1})},
+                 {"collapsed_slice_dims", ints({0})},
+                 {"operand_batching_dims", ints({})},
+                 {"start_indices_batching_dims", ints({})},
+                 {"start_index_map", ints({0})},
+                 {"slice_sizes", ints({1, -9223372036854775805})},
+                 {"index_vector_dim", integer(1)}});
+  expect_error(p, v, "the window is -9223372036854775805 long along axis 1", __LINE__);
+}
+
+TEST_CASE(gather_start_index_map_out_of_range) {
+  Program p({f32({3, 4}), ir::Type::tensor(ir::ElementType::kSI32, {2, 1})});
+  auto v = p.op("stablehlo.gather", {p.arg(0), p.arg(1)}, f32({2, 4}),
+                {{"offset_dims", ints({1})},
+                 {"collapsed_slice_dims", ints({0})},
+                 {"operand_batching_dims", ints({})},
+                 {"start_indices_batching_dims", ints({})},
+                 {"start_index_map", ints({7})},
+                 {"slice_sizes", ints({1, 4})},
+                 {"index_vector_dim", integer(1)}});
+  expect_error(p, v, "must name distinct axes", __LINE__);
+}
+
+TEST_CASE(scatter_index_vector_dim_out_of_range) {
+  Program p({f32({3}), ir::Type::tensor(ir::ElementType::kSI32, {2, 1}), f32({2})});
+  auto v = p.op("stablehlo.scatter", {p.arg(0), p.arg(1), p.arg(2)}, f32({3}),
+                {{"update_window_dims", ints({})},
+                 {"inserted_window_dims", ints({0})},
+                 {"input_batching_dims", ints({})},
+                 {"scatter_indices_batching_dims", ints({})},
+                 {"scatter_dims_to_operand_dims", ints({0})},
+                 {"index_vector_dim", integer(5)}},
+                {p.add_body()});
+  expect_error(p, v, "index_vector_dim 5 is outside [0, 2]", __LINE__);
+}
+
 TEST_CASE(well_formed_ops_still_lower) {
   {
     Program p({f32({4})});

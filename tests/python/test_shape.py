@@ -49,6 +49,12 @@ def test_movement(check, case, dtype):
     [(0, 0, 1), (2, 1, 2)],
     [(-1, 1, 0), (1, -2, 0)],
     [(2, -1, 1), (0, 0, 3)],
+    # Crops that reach into the interior padding or through the operand
+    # into the other edge's padding, and a result of padding only.
+    [(-2, -3, 2), (-1, 0, 1)],
+    [(6, -7, 0), (0, -3, 1)],
+    [(-6, 4, 0), (1, 1, 0)],
+    [(-4, -1, 3), (-6, 5, 0)],
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.bool_], ids=ids([np.float32, np.int32, np.bool_]))
 def test_pad(check, config, dtype):
