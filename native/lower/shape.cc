@@ -102,6 +102,7 @@ std::vector<mx::array> clamped_starts(Emitter& em, const ir::Op& op, const mx::a
 
 Values dynamic_slice(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
+  if (in.empty()) fail(op, "dynamic_slice needs an operand");
   mx::Shape sizes = to_shape(int_list(op, "slice_sizes"));
   Values starts(in.begin() + 1, in.end());
   auto clamped = clamped_starts(em, op, in[0], sizes, starts);
@@ -114,6 +115,7 @@ Values dynamic_slice(Emitter& em, const ir::Op& op, const Values& in) {
 
 Values dynamic_update_slice(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
+  if (in.size() < 2) fail(op, "dynamic_update_slice needs an operand and an update");
   const mx::array& update = in[1];
   Values starts(in.begin() + 2, in.end());
   auto clamped = clamped_starts(em, op, in[0], update.shape(), starts);
