@@ -6,6 +6,7 @@
 // strided convolutions) is applied to the input by hand, after any input
 // dilation, since MLX pads only outward.
 #include <cstdint>
+#include <utility>
 
 #include <mlx/ops.h>
 
@@ -112,6 +113,10 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   std::vector<int> perm_res =
       layout(op, "output", int_attr(op, "output_batch_dimension"), out_spatial,
              int_attr(op, "output_feature_dimension"), rank);
+  // Empty operands: every output sums over nothing (and MLX's CPU kernel
+  // divides by the channel count).
+  if (in[0].size() == 0 || in[1].size() == 0)
+    return {mx::zeros(result_shape(em, op), result_dtype(em, op), s)};
   mx::array x = mx::transpose(in[0], perm_in, s);
   mx::array w = mx::astype(mx::transpose(in[1], perm_k, s), x.dtype(), s);
 
@@ -137,6 +142,18 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
       x = mx::slice(x, start, stop, s);
       lo[i] = std::max(0, lo[i]);
       hi[i] = std::max(0, hi[i]);
+    }
+  }
+  if (mx::to_stream(s).device.type == mx::Device::cpu) {
+    // MLX's CPU convolution takes its GEMM (BLAS) path only without
+    // dilations and otherwise loops element by element, 50-100x slower: the
+    // input and kernel gradients of every strided convolution land there.
+    // Inserting the zeros by hand costs memory and wasted multiplies but
+    // keeps BLAS.
+    for (size_t i = 0; i < nsp; ++i) {
+      int axis = static_cast<int>(i) + 1;
+      if (lhs_dil[i] > 1) x = dilate(op, x, axis, std::exchange(lhs_dil[i], 1), s);
+      if (rhs_dil[i] > 1) w = dilate(op, w, axis, std::exchange(rhs_dil[i], 1), s);
     }
   }
   int64_t groups64 = int_attr(op, "feature_group_count");

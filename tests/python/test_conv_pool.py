@@ -52,6 +52,14 @@ def test_conv_gradients(check, strides):
   check(jax.grad(loss, argnums=(0, 1)), x, w, tol=(1e-4, 1e-4))
 
 
+def test_conv_zero_size(check):
+  # No input channels: every output is an empty sum. No batch: no output.
+  w = sample(np.float32, (2, 0, 3, 3), seed=9)
+  conv = lambda x, w: lax.conv(x, w, (1, 1), "SAME")
+  check(conv, np.zeros((1, 0, 5, 5), np.float32), w)
+  check(conv, np.zeros((0, 3, 5, 5), np.float32), sample(np.float32, (2, 3, 3, 3), seed=10))
+
+
 def test_conv_transpose(check):
   x, w = sample(np.float32, (1, 6, 6, 2), seed=7), sample(np.float32, (3, 3, 2, 4), seed=8)
   check(lambda a, b: lax.conv_transpose(a, b, (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")),
