@@ -73,6 +73,7 @@ void register_fft(Registry& r);
 void register_rng_bit_generator(Registry& r);
 void register_custom_call(Registry& r);
 void register_linalg(Registry& r);
+void register_fault_injection(Registry& r);
 
 // The registry key of a custom_call target's handler (custom_call.cc
 // dispatches on call_target_name).

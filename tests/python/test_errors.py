@@ -2,6 +2,10 @@
 the op, the user's source line and where to report it; the process keeps
 running and the next jitted function works."""
 
+import os
+import subprocess
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -94,9 +98,6 @@ def test_dimension_past_mlx_limit_is_refused(check, mps):
 
 
 def run_child(code, **env):
-  import os
-  import subprocess
-  import sys
   full = dict(os.environ, **env)
   full.pop("JAX_PLATFORMS", None)
   return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True,
@@ -121,3 +122,78 @@ print(jax.jit(lambda x: x * 2)(jax.device_put(np.arange(3.0), mps)))
 def test_bad_memory_limit_is_a_clear_error():
   r = run_child("import jax; jax.devices('mps')", APPLEJAX_MEMORY_LIMIT_MB="lots")
   assert "APPLEJAX_MEMORY_LIMIT_MB='lots' is not a whole number of megabytes" in r.stdout + r.stderr
+
+
+def test_exception_inside_mlx_evaluation_on_the_worker_thread():
+  """APPLEJAX_TEST_FAULTS=1 adds a custom_call whose MLX primitive throws when
+  evaluated (native/lower/fault_injection.cc): the exception starts inside
+  mlx::core::eval on the plugin's worker thread, after lowering succeeded.
+  Also inside a loop body, and with a later jit on the same device."""
+  code = """
+import sys
+sys.path.insert(0, %r)
+import jax, jax.numpy as jnp, numpy as np
+from raw_stablehlo import run
+plain = '''
+  func.func public @main(%%a: tensor<4xf32>) -> tensor<4xf32> {
+    %%r = stablehlo.custom_call @applejax.test.raise_in_eval(%%a) : (tensor<4xf32>) -> tensor<4xf32>
+    return %%r : tensor<4xf32>
+  }'''
+looped = '''
+  func.func public @main(%%a: tensor<4xf32>) -> tensor<4xf32> {
+    %%zero = stablehlo.constant dense<0> : tensor<i32>
+    %%r:2 = stablehlo.while(%%i = %%zero, %%x = %%a) : tensor<i32>, tensor<4xf32>
+    cond {
+      %%three = stablehlo.constant dense<3> : tensor<i32>
+      %%c = stablehlo.compare LT, %%i, %%three, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+      stablehlo.return %%c : tensor<i1>
+    } do {
+      %%one = stablehlo.constant dense<1> : tensor<i32>
+      %%j = stablehlo.add %%i, %%one : tensor<i32>
+      %%y = stablehlo.custom_call @applejax.test.raise_in_eval(%%x) : (tensor<4xf32>) -> tensor<4xf32>
+      stablehlo.return %%j, %%y : tensor<i32>, tensor<4xf32>
+    }
+    return %%r#1 : tensor<4xf32>
+  }'''
+for name, text in (("plain", plain), ("looped", looped)):
+  for attempt in range(2):
+    try:
+      run(text, "mps", np.zeros(4, np.float32))
+      print(name, "no error")
+    except Exception as e:
+      print(name, "error:", "injected fault: RaiseInEval evaluated" in str(e))
+mps = jax.devices("mps")[0]
+print("afterwards", jax.jit(lambda x: jnp.sin(x) * 2)(jax.device_put(np.zeros(3, np.float32), mps)))
+""" % os.path.dirname(os.path.abspath(__file__))
+  r = run_child(code, APPLEJAX_TEST_FAULTS="1")
+  assert r.returncode == 0, r.stderr[-3000:]
+  assert r.stdout.count("plain error: True") == 2, r.stdout + r.stderr[-2000:]
+  assert r.stdout.count("looped error: True") == 2, r.stdout + r.stderr[-2000:]
+  assert "afterwards [0. 0. 0.]" in r.stdout, r.stdout
+
+
+def test_bad_custom_calls_name_the_target_and_the_problem(check):
+  unknown = """
+  func.func public @main(%a: tensor<4xf32>) -> tensor<4xf32> {
+    %r = stablehlo.custom_call @no_such_kernel(%a) : (tensor<4xf32>) -> tensor<4xf32>
+    return %r : tensor<4xf32>
+  }"""
+  integer_lu = """
+  func.func public @main(%a: tensor<3x3xi32>) -> (tensor<3x3xi32>, tensor<3xi32>, tensor<3xi32>) {
+    %r:3 = stablehlo.custom_call @applejax.lu(%a) : (tensor<3x3xi32>) -> (tensor<3x3xi32>, tensor<3xi32>, tensor<3xi32>)
+    return %r#0, %r#1, %r#2 : tensor<3x3xi32>, tensor<3xi32>, tensor<3xi32>
+  }"""
+  one_result_lu = """
+  func.func public @main(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {
+    %r = stablehlo.custom_call @applejax.lu(%a) : (tensor<3x3xf32>) -> tensor<3x3xf32>
+    return %r : tensor<3x3xf32>
+  }"""
+  for text, arg, says in (
+      (unknown, np.zeros(4, np.float32), "no handler for custom_call target 'no_such_kernel'"),
+      (integer_lu, np.eye(3, dtype=np.int32), "linear algebra on int32 is not supported"),
+      (one_result_lu, np.eye(3, dtype=np.float32), "lowering produced 3 results, the op declares 1"),
+  ):
+    with pytest.raises(Exception) as info:
+      run(text, "mps", arg)
+    assert "stablehlo.custom_call at -:3:" in str(info.value) and says in str(info.value)
+    works_afterwards(check)
