@@ -120,8 +120,12 @@ const [y] = await exe.executeAsync([x, x]);
 console.log(JSON.stringify([y.dims(), y.toHost()[7]]));
 for (const o of [y, x, exe, client, api]) o.close();
 `;
+  // The package does not ship the plugin (the wheel does): a user points
+  // APPLEJAX_PLUGIN at it, as here at this repository's build.
+  const lib = Deno.build.os === "darwin" ? "dylib" : "so";
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--ext=js", script],
+    env: { APPLEJAX_PLUGIN: `${ROOT}/build/libpjrt_plugin_mps.${lib}` },
     stdout: "piped",
     stderr: "piped",
   }).output();
