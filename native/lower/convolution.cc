@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <utility>
 
+#include <mlx/memory.h>
 #include <mlx/ops.h>
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/shape_rules.h"
 
 namespace applejax::lower {
 namespace {
@@ -63,6 +65,17 @@ mx::array dilate(const ir::Op& op, const mx::array& x, int axis, int factor,
   mx::Shape start(x.ndim(), 0), stop = merged;
   stop[axis] = (n - 1) * factor + 1;
   return mx::slice(flat, start, stop, s);
+}
+
+// Bytes of `a` ([N, spatial..., C]) once its spatial axes are dilated by
+// `factor`; a double, so huge factors cannot overflow.
+double dilated_bytes(const mx::array& a, const std::vector<int>& factor) {
+  double n = static_cast<double>(a.itemsize()) * a.shape(0) * a.shape(-1);
+  for (size_t i = 0; i < factor.size(); ++i) {
+    double len = a.shape(static_cast<int>(i) + 1);
+    n *= len == 0 ? 0 : (len - 1) * factor[i] + 1;
+  }
+  return n;
 }
 
 // MLX groups 1-d and 2-d convolutions only; 3-d groups run one by one.
@@ -132,6 +145,8 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
     negative = negative || lo[i] < 0 || hi[i] < 0;
   }
   if (negative) {
+    check_intermediate(op, "the input dilated before cropping",
+                       dilated_bytes(x, lhs_dil) / static_cast<double>(x.itemsize()), x.dtype());
     for (size_t i = 0; i < nsp; ++i) {
       int axis = static_cast<int>(i) + 1;
       x = dilate(op, x, axis, lhs_dil[i], s);
@@ -149,12 +164,15 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
     // dilations and otherwise loops element by element, 50-100x slower: the
     // input and kernel gradients of every strided convolution land there.
     // Inserting the zeros by hand costs memory and wasted multiplies but
-    // keeps BLAS.
-    for (size_t i = 0; i < nsp; ++i) {
-      int axis = static_cast<int>(i) + 1;
-      if (lhs_dil[i] > 1) x = dilate(op, x, axis, std::exchange(lhs_dil[i], 1), s);
-      if (rhs_dil[i] > 1) w = dilate(op, w, axis, std::exchange(rhs_dil[i], 1), s);
-    }
+    // keeps BLAS -- while the dilated copy stays small beside MLX's memory
+    // limit; past that, MLX's own dilation is slow but allocates nothing.
+    const double budget = static_cast<double>(mx::get_memory_limit()) / 8;
+    if (dilated_bytes(x, lhs_dil) <= budget)
+      for (size_t i = 0; i < nsp; ++i)
+        if (lhs_dil[i] > 1) x = dilate(op, x, static_cast<int>(i) + 1, std::exchange(lhs_dil[i], 1), s);
+    if (dilated_bytes(w, rhs_dil) <= budget)
+      for (size_t i = 0; i < nsp; ++i)
+        if (rhs_dil[i] > 1) w = dilate(op, w, static_cast<int>(i) + 1, std::exchange(rhs_dil[i], 1), s);
   }
   int64_t groups64 = int_attr(op, "feature_group_count");
   int64_t batch_groups64 = int_attr(op, "batch_group_count");
