@@ -113,9 +113,12 @@ void expect_error(Program& p, ir::ValueId v, const std::string& says, int line) 
                                    (err.empty() ? "no error" : err));
 }
 
-TEST_CASE(convolution_dimension_numbers_out_of_range) {
+// A 2-d NCHW convolution of a 1x2x5x5 input by 3x2x3x3 kernels with the
+// given output spatial dimensions and feature group count.
+Program nchw_conv(std::vector<int64_t> output_spatial, int64_t feature_groups,
+                  ir::ValueId& result) {
   Program p({f32({1, 2, 5, 5}), f32({3, 2, 3, 3})});
-  auto v = p.op("stablehlo.convolution", {p.arg(0), p.arg(1)}, f32({1, 3, 3, 3}),
+  result = p.op("stablehlo.convolution", {p.arg(0), p.arg(1)}, f32({1, 3, 3, 3}),
                 {{"input_batch_dimension", integer(0)},
                  {"input_feature_dimension", integer(1)},
                  {"input_spatial_dimensions", ints({2, 3})},
@@ -124,26 +127,21 @@ TEST_CASE(convolution_dimension_numbers_out_of_range) {
                  {"kernel_spatial_dimensions", ints({2, 3})},
                  {"output_batch_dimension", integer(0)},
                  {"output_feature_dimension", integer(1)},
-                 {"output_spatial_dimensions", ints({2, 9})},
-                 {"feature_group_count", integer(1)},
+                 {"output_spatial_dimensions", ints(output_spatial)},
+                 {"feature_group_count", integer(feature_groups)},
                  {"batch_group_count", integer(1)}});
+  return p;
+}
+
+TEST_CASE(convolution_dimension_numbers_out_of_range) {
+  ir::ValueId v;
+  Program p = nchw_conv({2, 9}, 1, v);
   expect_error(p, v, "output dimension numbers are not a permutation", __LINE__);
 }
 
 TEST_CASE(convolution_zero_groups) {
-  Program p({f32({1, 2, 5, 5}), f32({3, 2, 3, 3})});
-  auto v = p.op("stablehlo.convolution", {p.arg(0), p.arg(1)}, f32({1, 3, 3, 3}),
-                {{"input_batch_dimension", integer(0)},
-                 {"input_feature_dimension", integer(1)},
-                 {"input_spatial_dimensions", ints({2, 3})},
-                 {"kernel_output_feature_dimension", integer(0)},
-                 {"kernel_input_feature_dimension", integer(1)},
-                 {"kernel_spatial_dimensions", ints({2, 3})},
-                 {"output_batch_dimension", integer(0)},
-                 {"output_feature_dimension", integer(1)},
-                 {"output_spatial_dimensions", ints({2, 3})},
-                 {"feature_group_count", integer(0)},
-                 {"batch_group_count", integer(1)}});
+  ir::ValueId v;
+  Program p = nchw_conv({2, 3}, 0, v);
   expect_error(p, v, "must be positive", __LINE__);
 }
 
