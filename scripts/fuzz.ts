@@ -7,9 +7,10 @@
  * (`build/corpus` of `deno task test`, else generated into `build-fuzz/seeds`)
  * and runs each: `--runs` inputs (default 20,000) or `--seconds` of fuzzing,
  * over `--jobs` processes (libFuzzer's fork mode). New interesting inputs go to
- * `build-fuzz/corpus-<target>/`, crashes to `build-fuzz/crashes/`. Prints the
- * executions and executions per second of each target; exits non-zero when a
- * target crashed.
+ * `build-fuzz/corpus-<target>/`, crashes to `build-fuzz/crashes/`, libFuzzer's
+ * whole output to `build-fuzz/<target>.log`. Prints the executions, executions
+ * per second and (fork mode) failure counts of each target; exits non-zero when
+ * a target crashed, ran out of memory or timed out.
  *
  * @module
  */
@@ -104,7 +105,9 @@ export function fuzzCommand(target: string, opts: FuzzOptions, dir: string): str
     `-artifact_prefix=${join(dir, "crashes")}/${target}-`,
     "-print_final_stats=1",
   ];
-  if (opts.jobs > 1) cmd.push(`-fork=${opts.jobs}`);
+  // Fork mode ignores out-of-memory and timeouts unless told otherwise; both
+  // are finds here (a damaged program must be refused, not allocated or spun).
+  if (opts.jobs > 1) cmd.push(`-fork=${opts.jobs}`, "-ignore_ooms=0", "-ignore_timeouts=0");
   return [...cmd, ...opts.extra];
 }
 
@@ -143,6 +146,12 @@ export function parseFuzzStats(out: string): FuzzStats | null {
   const rate = /stat::average_exec_per_sec:\s*(\d+)/.exec(out);
   if (!units) return null;
   return { executions: Number(units[1]), perSecond: Number(rate?.[1] ?? 0), failures: null };
+}
+
+/** Fork mode's failure counts for the summary row; empty for one process. */
+export function failureText(stats: FuzzStats | null): string {
+  const f = stats?.failures;
+  return f ? `  oom/timeout/crash ${f.oom}/${f.timeout}/${f.crash}` : "";
 }
 
 async function seeds(dir: string): Promise<string> {
@@ -235,18 +244,26 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzResult> {
     const t = performance.now();
     const r = await run(fuzzCommand(target, opts, dir), { capture: true, echo: true });
     const out = r.stdout + r.stderr;
+    await Deno.writeTextFile(join(dir, `${target}.log`), out);
     if (r.code !== 0) console.log(out.trim().split("\n").slice(-25).join("\n"));
     const stats = parseFuzzStats(out);
-    crashed ||= r.code !== 0;
+    const f = stats?.failures;
+    const found = r.code !== 0 ||
+      (f !== null && f !== undefined && f.oom + f.timeout + f.crash > 0);
+    crashed ||= found;
     rows.push(
-      `${target.padEnd(8)} ${r.code === 0 ? "ok     " : "CRASHED"} ${
+      `${target.padEnd(8)} ${found ? "FOUND  " : "ok     "} ${
         String(stats?.executions ?? "?").padStart(10)
       } runs ${String(stats?.perSecond ?? "?").padStart(7)} exec/s  ${
         seconds(performance.now() - t)
-      }`,
+      }${failureText(stats)}`,
     );
   }
-  if (crashed) rows.push("crash inputs are in build-fuzz/crashes/ (replay: <target>_fuzz FILE)");
+  if (crashed) {
+    rows.push(
+      "inputs that crashed, ran out of memory or timed out are in build-fuzz/crashes/ (replay: <target>_fuzz FILE)",
+    );
+  }
   return { code: crashed ? 1 : 0, rows };
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fuzzCommand, parseFuzzArgs, parseFuzzStats } from "../scripts/fuzz.ts";
+import { failureText, fuzzCommand, parseFuzzArgs, parseFuzzStats } from "../scripts/fuzz.ts";
 import { versionsBetween } from "../scripts/older_jaxlib.ts";
 import { readLock } from "../mod.ts";
 
@@ -14,6 +14,10 @@ Deno.test("fuzz arguments: targets, counts, libFuzzer flags after --", () => {
   const cmd = fuzzCommand("compile", o, "/b");
   assert.equal(cmd[0], "/b/compile_fuzz");
   assert.ok(cmd.includes("-max_total_time=60") && cmd.includes("-fork=16"));
+  assert.ok(cmd.includes("-ignore_ooms=0") && cmd.includes("-ignore_timeouts=0"));
+  assert.ok(
+    !fuzzCommand("compile", parseFuzzArgs(["compile"]), "/b").some((a) => a.startsWith("-fork")),
+  );
   assert.ok(cmd.includes("-malloc_limit_mb=1024"));
   assert.equal(cmd.at(-1), "-dict=x");
 });
@@ -34,6 +38,8 @@ Deno.test("fuzz stats from one process and from fork mode", () => {
     failures: { oom: 1, timeout: 2, crash: 8 },
   });
   assert.equal(parseFuzzStats("nothing"), null);
+  assert.equal(failureText(parseFuzzStats(fork)), "  oom/timeout/crash 1/2/8");
+  assert.equal(failureText(null), "");
 });
 
 Deno.test("older jaxlib: the minors between the announced ends", async () => {
