@@ -11,6 +11,7 @@
 #include <mlx/memory.h>
 #include <mlx/ops.h>
 
+#include "lower/dilation.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/shape_rules.h"
@@ -48,33 +49,24 @@ std::vector<int> window_ints(const ir::Op& op, std::string_view name, size_t n, 
   return std::vector<int>(v.begin(), v.end());
 }
 
-// Inserts (factor - 1) zeros between elements along `axis`.
-mx::array dilate(const ir::Op& op, const mx::array& x, int axis, int factor,
-                 mx::StreamOrDevice s) {
-  if (factor == 1 || x.shape(axis) == 0) return x;
-  int n = x.shape(axis);
-  if (static_cast<int64_t>(n) * factor > INT32_MAX)
-    fail(op, "lhs_dilation makes a dimension larger than 2^31");
-  mx::array e = mx::expand_dims(x, axis + 1, s);
-  std::vector<std::pair<int, int>> pad(e.ndim(), {0, 0});
-  pad[axis + 1] = {0, factor - 1};
-  mx::array padded = mx::pad(e, pad, mx::array(0, x.dtype()), "constant", s);
-  mx::Shape merged = x.shape();
-  merged[axis] = n * factor;
-  mx::array flat = mx::reshape(padded, merged, s);
-  mx::Shape start(x.ndim(), 0), stop = merged;
-  stop[axis] = (n - 1) * factor + 1;
-  return mx::slice(flat, start, stop, s);
+// Inserts zeros into the spatial axes of `a` ([N, spatial..., C]) by
+// `factor`, which then reads all ones.
+void dilate_spatial(const ir::Op& op, mx::array& a, std::vector<int>& factor,
+                    mx::StreamOrDevice s) {
+  for (size_t i = 0; i < factor.size(); ++i) {
+    const int axis = static_cast<int>(i) + 1;
+    if (static_cast<int64_t>(a.shape(axis)) * factor[i] > INT32_MAX)
+      fail(op, "lhs_dilation makes a dimension larger than 2^31");
+    a = dilate_axis(a, axis, std::exchange(factor[i], 1), mx::array(0, a.dtype()), s);
+  }
 }
 
-// Bytes of `a` ([N, spatial..., C]) once its spatial axes are dilated by
-// `factor`; a double, so huge factors cannot overflow.
-double dilated_bytes(const mx::array& a, const std::vector<int>& factor) {
-  double n = static_cast<double>(a.itemsize()) * a.shape(0) * a.shape(-1);
-  for (size_t i = 0; i < factor.size(); ++i) {
-    double len = a.shape(static_cast<int>(i) + 1);
-    n *= len == 0 ? 0 : (len - 1) * factor[i] + 1;
-  }
+// Elements of `a` ([N, spatial..., C]) once its spatial axes are dilated by
+// `factor`; a double, so the product of huge extents cannot overflow.
+double dilated_elements(const mx::array& a, const std::vector<int>& factor) {
+  double n = static_cast<double>(a.shape(0)) * a.shape(-1);
+  for (size_t i = 0; i < factor.size(); ++i)
+    n *= static_cast<double>(dilated_extent(a.shape(static_cast<int>(i) + 1), factor[i]));
   return n;
 }
 
@@ -145,12 +137,11 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
     negative = negative || lo[i] < 0 || hi[i] < 0;
   }
   if (negative) {
-    check_intermediate(op, "the input dilated before cropping",
-                       dilated_bytes(x, lhs_dil) / static_cast<double>(x.itemsize()), x.dtype());
+    check_intermediate(op, "the input dilated before cropping", dilated_elements(x, lhs_dil),
+                       x.dtype());
+    dilate_spatial(op, x, lhs_dil, s);
     for (size_t i = 0; i < nsp; ++i) {
       int axis = static_cast<int>(i) + 1;
-      x = dilate(op, x, axis, lhs_dil[i], s);
-      lhs_dil[i] = 1;
       mx::Shape start(x.ndim(), 0), stop = x.shape();
       start[axis] = std::max(0, -lo[i]);
       stop[axis] = std::max(start[axis], x.shape(axis) - std::max(0, -hi[i]));
@@ -167,12 +158,8 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
     // keeps BLAS -- while the dilated copy stays small beside MLX's memory
     // limit; past that, MLX's own dilation is slow but allocates nothing.
     const double budget = static_cast<double>(mx::get_memory_limit()) / 8;
-    if (dilated_bytes(x, lhs_dil) <= budget)
-      for (size_t i = 0; i < nsp; ++i)
-        if (lhs_dil[i] > 1) x = dilate(op, x, static_cast<int>(i) + 1, std::exchange(lhs_dil[i], 1), s);
-    if (dilated_bytes(w, rhs_dil) <= budget)
-      for (size_t i = 0; i < nsp; ++i)
-        if (rhs_dil[i] > 1) w = dilate(op, w, static_cast<int>(i) + 1, std::exchange(rhs_dil[i], 1), s);
+    if (dilated_elements(x, lhs_dil) * x.itemsize() <= budget) dilate_spatial(op, x, lhs_dil, s);
+    if (dilated_elements(w, rhs_dil) * w.itemsize() <= budget) dilate_spatial(op, w, rhs_dil, s);
   }
   int64_t groups64 = int_attr(op, "feature_group_count");
   int64_t batch_groups64 = int_attr(op, "batch_group_count");

@@ -10,6 +10,7 @@
 
 #include <mlx/ops.h>
 
+#include "lower/dilation.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/region_patterns.h"
@@ -132,23 +133,13 @@ Values fold_windows(Emitter& em, const ir::Op& op, const Values& in, const Windo
   return acc;
 }
 
-// Inserts (factor - 1) copies of `fill` between neighbours along each axis.
+// Inserts (factor - 1) copies of `fill` between neighbours along each axis
+// (check_window bounded the spread extents below 2^31).
 mx::array dilate(const mx::array& x, const mx::array& fill, const std::vector<int64_t>& factor,
                  mx::StreamOrDevice s) {
   mx::array out = x;
-  for (int axis = 0; axis < static_cast<int>(x.ndim()); ++axis) {
-    int f = static_cast<int>(factor[axis]), n = out.shape(axis);
-    if (f == 1 || n == 0) continue;
-    mx::array e = mx::expand_dims(out, axis + 1, s);
-    std::vector<std::pair<int, int>> widths(e.ndim(), {0, 0});
-    widths[axis + 1] = {0, f - 1};
-    mx::Shape merged = out.shape();
-    merged[axis] = n * f;
-    mx::array flat = mx::reshape(mx::pad(e, widths, fill, "constant", s), merged, s);
-    mx::Shape start(out.ndim(), 0), stop = merged;
-    stop[axis] = (n - 1) * f + 1;
-    out = mx::slice(flat, start, stop, s);
-  }
+  for (int axis = 0; axis < static_cast<int>(x.ndim()); ++axis)
+    out = dilate_axis(out, axis, static_cast<int>(factor[axis]), fill, s);
   return out;
 }
 
@@ -213,8 +204,7 @@ Values reduce_window(Emitter& em, const ir::Op& op, const Values& in) {
   // dilations make it far larger than anything the program declares.
   double padded = 1;
   for (size_t d = 0; d < r; ++d) {
-    double n = x.shape(static_cast<int>(d));
-    padded *= (n == 0 ? 0 : (n - 1) * static_cast<double>(base_dil[d]) + 1) +
+    padded *= static_cast<double>(dilated_extent(x.shape(static_cast<int>(d)), base_dil[d])) +
               std::max<double>(0, static_cast<double>(pad[2 * d])) +
               std::max<double>(0, static_cast<double>(pad[2 * d + 1]));
   }

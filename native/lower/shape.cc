@@ -5,6 +5,7 @@
 
 #include <mlx/ops.h>
 
+#include "lower/dilation.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/shape_rules.h"
@@ -170,7 +171,7 @@ Values pad(Emitter& em, const ir::Op& op, const Values& in) {
   bool empty = false;
   for (int d = 0; d < rank; ++d) {
     const int64_t n = x.shape(d), step = interior[d] + 1;
-    const int64_t extent = lo[d] + (n == 0 ? 0 : (n - 1) * step + 1) + hi[d];
+    const int64_t extent = lo[d] + dilated_extent(n, step) + hi[d];
     // Element i lands at lo + i * step; keep those in [0, extent).
     int64_t i0 = lo[d] >= 0 ? 0 : (-lo[d] + step - 1) / step;
     int64_t i1 = extent - 1 - lo[d] < 0 ? 0 : std::min(n, (extent - 1 - lo[d]) / step + 1);
@@ -184,7 +185,7 @@ Values pad(Emitter& em, const ir::Op& op, const Values& in) {
     last[d] = static_cast<int>(i1);
     strides[d] = static_cast<int>(step);
     low[d] = static_cast<int>(at);
-    high[d] = static_cast<int>(extent - at - ((i1 - i0 - 1) * step + 1));
+    high[d] = static_cast<int>(extent - at - dilated_extent(i1 - i0, step));
   }
   if (empty) return {mx::full(result_shape(em, op), value, x.dtype(), s)};
   x = mx::slice(x, first, last, s);
@@ -192,7 +193,7 @@ Values pad(Emitter& em, const ir::Op& op, const Values& in) {
   if (any_interior) {
     // Scatter the operand into a strided view of a filled array.
     mx::Shape dilated(rank);
-    for (int d = 0; d < rank; ++d) dilated[d] = (x.shape(d) - 1) * strides[d] + 1;
+    for (int d = 0; d < rank; ++d) dilated[d] = static_cast<int>(dilated_extent(x.shape(d), strides[d]));
     mx::array base = mx::full(dilated, value, x.dtype(), s);
     x = mx::slice_update(base, x, mx::Shape(rank, 0), dilated, strides, s);
   }

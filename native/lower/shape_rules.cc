@@ -5,6 +5,7 @@
 
 #include <mlx/memory.h>
 
+#include "lower/dilation.h"
 #include "lower/errors.h"
 
 namespace applejax::lower {
@@ -18,11 +19,6 @@ void check_length(const ir::Op& op, std::string_view name, size_t got, size_t wa
     fail(op, "attribute '" + std::string(name) + "' has " + std::to_string(got) +
                  " values for an operand of rank " + std::to_string(want));
 }
-
-// (n - 1) * factor + 1 for n > 0, else 0: an extent after inserting
-// factor - 1 holes between elements. n and factor are below 2^31, so the
-// product fits in int64.
-int64_t dilated(int64_t n, int64_t factor) { return n == 0 ? 0 : (n - 1) * factor + 1; }
 
 }  // namespace
 
@@ -105,9 +101,9 @@ void check_window(const ir::Op& op, const mlx::core::Shape& operand, const Windo
     // The lowering spreads the operand to operand * base_dilation before
     // trimming it to the dilated extent.
     int64_t spread = int64_t{operand[d]} * w.base_dilation[d];
-    int64_t base = dilated(operand[d], w.base_dilation[d]);
+    int64_t base = dilated_extent(operand[d], w.base_dilation[d]);
     int64_t padded = w.padding[2 * d] + base + w.padding[2 * d + 1];
-    int64_t window = dilated(w.size[d], w.window_dilation[d]);
+    int64_t window = dilated_extent(w.size[d], w.window_dilation[d]);
     if (spread >= kLimit || padded >= kLimit || window >= kLimit)
       fail(op, "the window or the padded operand is 2^31 or more long along axis " +
                    std::to_string(d));
@@ -128,7 +124,7 @@ void check_pad(const ir::Op& op, const mlx::core::Shape& operand, const std::vec
   check_range(op, "edge_padding_high", hi, -kLimit + 1);
   check_range(op, "interior_padding", interior, 0);
   for (size_t d = 0; d < r; ++d) {
-    int64_t inner = dilated(operand[d], interior[d] + 1);
+    int64_t inner = dilated_extent(operand[d], interior[d] + 1);
     int64_t extent = lo[d] + inner + hi[d];
     if (inner >= kLimit || extent < 0 || extent >= kLimit)
       fail(op, "padding makes axis " + std::to_string(d) + " " + std::to_string(extent) +
