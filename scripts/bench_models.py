@@ -97,30 +97,35 @@ def machine() -> dict:
   }
 
 
-def time_jax(example, device, steps, batches):
-  """Median seconds per step after one warm-up step, and the loss curve."""
-  _, step = make_train_step(example)
-  params, state, opt_state = jax.device_put(initial_values(example), device)
-  on_device = [jax.device_put(b, device) for b in batches]
+def timed_steps(once, steps):
+  """Calls once(i) -> loss steps + 1 times: the first call's seconds, the
+  median milliseconds of the rest, and the loss curve."""
   losses, seconds = [], []
   for i in range(steps + 1):
     t0 = time.perf_counter()
-    params, state, opt_state, loss = step(params, state, opt_state, on_device[i % len(on_device)])
-    losses.append(float(loss))
+    losses.append(once(i))
     seconds.append(time.perf_counter() - t0)
   return {"first_s": seconds[0], "ms": median_ms(seconds[1:]), "losses": losses}
+
+
+def time_jax(example, device, steps, batches):
+  _, step = make_train_step(example)
+  carry = jax.device_put(initial_values(example), device)
+  on_device = [jax.device_put(b, device) for b in batches]
+
+  def once(i):
+    nonlocal carry
+    *carry, loss = step(*carry, on_device[i % len(on_device)])
+    return float(loss)
+
+  return timed_steps(once, steps)
 
 
 def time_mlx(build, steps, batches, compiled):
   model, loss, opt = build()
   run = mlx_models.make_step(model, loss, opt, compiled)
   on_device = [tuple(mx.array(a) for a in b) for b in batches]
-  losses, seconds = [], []
-  for i in range(steps + 1):
-    t0 = time.perf_counter()
-    losses.append(run(*on_device[i % len(on_device)]))
-    seconds.append(time.perf_counter() - t0)
-  return {"first_s": seconds[0], "ms": median_ms(seconds[1:]), "losses": losses}
+  return timed_steps(lambda i: run(*on_device[i % len(on_device)]), steps)
 
 
 def models(quick):

@@ -248,8 +248,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzResult> {
     if (r.code !== 0) console.log(out.trim().split("\n").slice(-25).join("\n"));
     const stats = parseFuzzStats(out);
     const f = stats?.failures;
-    const found = r.code !== 0 ||
-      (f !== null && f !== undefined && f.oom + f.timeout + f.crash > 0);
+    const found = r.code !== 0 || (!!f && f.oom + f.timeout + f.crash > 0);
     crashed ||= found;
     rows.push(
       `${target.padEnd(8)} ${found ? "FOUND  " : "ok     "} ${
