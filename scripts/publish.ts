@@ -17,9 +17,10 @@
  *   `npm publish` with `NPM_TOKEN`.
  * - **jsr**: the TypeScript sources with a generated jsr.json, checked by
  *   `deno publish --dry-run` (type check, slow-type lint, file list; no
- *   network). JSR requires a license: it comes from pyproject.toml's
- *   `[project] license` (or `--license`); the project has none yet, so the
- *   JSR step says so and fails. Upload: `deno publish` with `JSR_TOKEN`.
+ *   network). Upload: `deno publish` with `JSR_TOKEN`.
+ *
+ * All three carry the licence pyproject.toml's `[project] license` names
+ * (Apache-2.0; `--license` overrides it for a dry run) and the LICENSE file.
  *
  * Without `--upload` nothing leaves the machine. Everything is staged under
  * `dist/` (gitignored).
@@ -116,12 +117,14 @@ export const DATA_FILES = [
  * The npm package.json.
  *
  * @param version the package version
+ * @param license the SPDX license expression
  * @returns the object to write
  */
-export function npmPackageJson(version: string): Record<string, unknown> {
+export function npmPackageJson(version: string, license: string): Record<string, unknown> {
   return {
     name: NAMES.npm,
     version,
+    license,
     description:
       "Drive the applejax PJRT plugin (JAX on Apple GPUs through MLX) from TypeScript: " +
       "Deno FFI harness and op benchmarks",
@@ -129,7 +132,7 @@ export function npmPackageJson(version: string): Record<string, unknown> {
     main: "./mod.js",
     types: "./mod.d.ts",
     exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
-    files: ["mod.js", "mod.d.ts", "src/", ...DATA_FILES, "README.md"],
+    files: ["mod.js", "mod.d.ts", "src/", ...DATA_FILES, "README.md", "LICENSE"],
     engines: { deno: ">=2.0" },
     keywords: ["jax", "pjrt", "mlx", "deno", "ffi", "stablehlo"],
     sideEffects: false,
@@ -176,7 +179,7 @@ export function jsrConfig(version: string, license: string): Record<string, unkn
     version,
     license,
     exports: "./mod.ts",
-    publish: { include: ["mod.ts", "src/", ...DATA_FILES, "README.md"] },
+    publish: { include: ["mod.ts", "src/", ...DATA_FILES, "README.md", "LICENSE"] },
   };
 }
 
@@ -359,7 +362,7 @@ library itself ships in the \`applejax\` Python wheel.
 `;
 }
 
-async function publishNpm(args: PublishArgs, version: string) {
+async function publishNpm(args: PublishArgs, version: string, license: string) {
   const stage = join(ROOT, "dist", "npm");
   const pkg = join(stage, "package");
   await Deno.remove(stage, { recursive: true }).catch(() => {});
@@ -378,11 +381,11 @@ async function publishNpm(args: PublishArgs, version: string) {
   const tsconfig = join(stage, "tsconfig.json");
   await Deno.writeTextFile(tsconfig, JSON.stringify(npmTsconfig(pkg, denoTypes), null, 2));
   await step("npm: tsc", ["npx", "--yes", "-p", TYPESCRIPT, "tsc", "-p", tsconfig]);
-  for (const f of DATA_FILES) await copyTree(join(ROOT, f), join(pkg, f));
+  for (const f of [...DATA_FILES, "LICENSE"]) await copyTree(join(ROOT, f), join(pkg, f));
   await Deno.writeTextFile(join(pkg, "README.md"), packageReadme(`npm:${NAMES.npm}`));
   await Deno.writeTextFile(
     join(pkg, "package.json"),
-    JSON.stringify(npmPackageJson(version), null, 2) + "\n",
+    JSON.stringify(npmPackageJson(version, license), null, 2) + "\n",
   );
   await step("npm pack", ["npm", "pack", "--pack-destination", join(ROOT, "dist")], { cwd: pkg });
   const tarball = join(ROOT, "dist", `${NAMES.npm}-${version}.tgz`);
@@ -414,16 +417,12 @@ async function publishNpm(args: PublishArgs, version: string) {
   }
 }
 
-async function publishJsr(args: PublishArgs, version: string, license: string | undefined) {
-  if (!license) {
-    throw new Error(
-      "jsr: JSR requires a license and pyproject.toml's [project] table names none; " +
-        'add `license = "<SPDX>"` there (or pass --license for a dry run)',
-    );
-  }
+async function publishJsr(args: PublishArgs, version: string, license: string) {
   const stage = join(ROOT, "dist", "jsr");
   await Deno.remove(stage, { recursive: true }).catch(() => {});
-  for (const f of ["mod.ts", "src", ...DATA_FILES]) await copyTree(join(ROOT, f), join(stage, f));
+  for (const f of ["mod.ts", "src", ...DATA_FILES, "LICENSE"]) {
+    await copyTree(join(ROOT, f), join(stage, f));
+  }
   await Deno.writeTextFile(join(stage, "README.md"), packageReadme(`jsr:${NAMES.jsr}`));
   await Deno.writeTextFile(
     join(stage, "jsr.json"),
@@ -447,15 +446,21 @@ async function main(): Promise<number> {
   }
   const pyproject = await Deno.readTextFile(join(ROOT, "pyproject.toml"));
   const version = projectVersion(pyproject);
+  // One licence for all three packages: the wheel's, from pyproject.toml.
+  const license = args.license ?? projectLicense(pyproject);
+  if (!license) {
+    throw new Error(
+      "pyproject.toml's [project] table names no license, and npm and JSR need one; " +
+        'add `license = "<SPDX>"` there (or pass --license for a dry run)',
+    );
+  }
   const libName = Deno.build.os === "darwin" ? "libpjrt_plugin_mps.dylib" : "libpjrt_plugin_mps.so";
   console.log(
     `publish ${version}: ${args.only.join(", ")} (${args.upload ? "UPLOAD" : "dry run"})`,
   );
   if (args.only.includes("wheel")) await publishWheel(args, version, libName);
-  if (args.only.includes("npm")) await publishNpm(args, version);
-  if (args.only.includes("jsr")) {
-    await publishJsr(args, version, args.license ?? projectLicense(pyproject));
-  }
+  if (args.only.includes("npm")) await publishNpm(args, version, license);
+  if (args.only.includes("jsr")) await publishJsr(args, version, license);
   console.log(
     `publish: ${args.upload ? "uploaded" : "dry run passed for"} ${args.only.join(", ")}`,
   );

@@ -56,8 +56,10 @@ Deno.test("version and license come from pyproject.toml's [project] table", () =
 });
 
 Deno.test("the npm and JSR manifests export mod and carry the benchmark corpus", () => {
-  const npm = npmPackageJson(version);
+  const npm = npmPackageJson(version, "Apache-2.0");
   assert.equal(npm.version, version);
+  assert.equal(npm.license, "Apache-2.0");
+  assert.ok((npm.files as string[]).includes("LICENSE"));
   assert.equal(npm.type, "module");
   assert.deepEqual(npm.exports, { ".": { types: "./mod.d.ts", default: "./mod.js" } });
   assert.ok((npm.files as string[]).includes("tests/fixtures/bench"));
@@ -133,20 +135,20 @@ for (const o of [y, x, exe, client, api]) o.close();
   assert.equal(new TextDecoder().decode(r.stdout).trim(), "[[1024],2.5]");
 });
 
+Deno.test("one licence: Apache-2.0 in pyproject.toml, deno.json and the LICENSE file", async () => {
+  assert.equal(projectLicense(pyproject), "Apache-2.0");
+  const deno = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  assert.equal(deno.license, "Apache-2.0");
+  const text = await Deno.readTextFile(`${ROOT}/LICENSE`);
+  assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
+});
+
 Deno.test("jsr: deno publish --dry-run passes the slow-type and file checks offline", async () => {
-  // The project names no license yet; without one the JSR step says so.
-  if (!projectLicense(pyproject)) {
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}/scripts/publish.ts`, "--only", "jsr"],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(r.success, false);
-    assert.match(new TextDecoder().decode(r.stderr), /JSR requires a license/);
-  }
-  const out = await publish("--only", "jsr", "--license", "MIT");
+  // No --license: the licence comes from pyproject.toml.
+  const out = await publish("--only", "jsr");
   assert.match(out, /Dry run complete/);
   assert.match(out, /src\/ffi\/client\.ts/);
+  assert.match(out, /LICENSE/);
 });
 
 Deno.test("wheel: the newest wheel in dist/ passes the upload checks", async () => {
