@@ -101,3 +101,63 @@ def x64_for_wide_dtypes(request):
     yield
   finally:
     jax.config.update("jax_enable_x64", False)
+
+
+# --- selection ----------------------------------------------------------------------------
+#
+# `--stratified=K` runs about one case in K of every parametrised test, and
+# every test function at least once (so every suite file, which is one op
+# family, and every kind of test in it). `--cover-params` also keeps, per test
+# function, a case for each value of each of its parameters (every dtype, every
+# op name). The choice hashes the test id, so it is the same on every run and
+# does not alias with a parameter list of length K as every K-th case would.
+# The sanitizer stage and the jax-range ends of `deno task test` run the suite
+# this way (scripts/test.ts, scripts/jax_range.ts); the plain stage runs it all.
+
+
+def pytest_addoption(parser):
+  parser.addoption("--stratified", type=int, default=1, metavar="K",
+                   help="keep about 1 in K cases of each parametrised test and every test "
+                        "function (default 1: all)")
+  parser.addoption("--cover-params", action="store_true",
+                   help="with --stratified: also keep a case for every value of every parameter")
+
+
+def pytest_configure(config):
+  config.addinivalue_line(
+      "markers", "frameworks: needs flax/optax/equinox/numpyro, which the jax-range venvs "
+      "of `deno task test` do not install (they run with -m 'not frameworks')")
+
+
+def _param_values(item) -> list[tuple[str, str]]:
+  params = getattr(getattr(item, "callspec", None), "params", {})
+  return [(name, repr(value)[:200]) for name, value in params.items()]
+
+
+def stratified(items, k: int, cover_params: bool = False):
+  """Splits items into (kept, dropped) as described above."""
+  import zlib
+
+  kept, dropped = [], []
+  covered: dict[tuple, set] = {}  # per test function: the parameter values kept so far
+  for item in items:
+    function = (str(item.path), getattr(item, "originalname", item.name))
+    values = _param_values(item)
+    seen = covered.get(function)
+    if (seen is None or (cover_params and any(v not in seen for v in values))
+        or zlib.crc32(item.nodeid.encode()) % k == 0):
+      kept.append(item)
+      covered.setdefault(function, set()).update(values)
+    else:
+      dropped.append(item)
+  return kept, dropped
+
+
+def pytest_collection_modifyitems(config, items):
+  k = config.getoption("--stratified")
+  if k <= 1:
+    return
+  kept, dropped = stratified(items, k, config.getoption("--cover-params"))
+  if dropped:
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept

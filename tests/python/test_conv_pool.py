@@ -205,6 +205,7 @@ def test_pool_grid(check, kind, window, stride, padding, dilation):
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("window", WINDOWS, ids=str)
 @pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.frameworks
 def test_pool_grid_gradient(check, kind, window, stride, padding):
   from flax import linen as nn  # flax is pinned; its pooling is what models call
   pool = nn.max_pool if kind == "max" else nn.avg_pool

@@ -20,10 +20,22 @@ from __future__ import annotations
 PLATFORM = "mps"
 
 
+def _ir_type(ctx, aval):
+  """The IR type of an aval. From jax 0.10.1 on, aval_to_ir_type takes the
+  module context first; before, the aval alone."""
+  import inspect
+
+  from jax._src.interpreters import mlir
+
+  if len(inspect.signature(mlir.aval_to_ir_type).parameters) >= 2:
+    return mlir.aval_to_ir_type(ctx.module_context, aval)
+  return mlir.aval_to_ir_type(aval)
+
+
 def _call(ctx, target, operands, avals_out, **config):
   from jax._src.interpreters import mlir
 
-  result_types = [mlir.aval_to_ir_type(ctx.module_context, a) for a in avals_out]
+  result_types = [_ir_type(ctx, a) for a in avals_out]
   backend_config = ",".join(f"{k}={int(v)}" for k, v in sorted(config.items()))
   op = mlir.custom_call(target, result_types=result_types, operands=list(operands),
                         backend_config=backend_config)
@@ -53,10 +65,10 @@ def _eigh(ctx, operand, *, lower, sort_eigenvalues, subset_by_index, algorithm):
 
 
 def _eig(ctx, operand, *, compute_left_eigenvectors, compute_right_eigenvectors,
-         enable_eigvec_derivs, implementation):
+         implementation=None, enable_eigvec_derivs=False):
   from jax._src.lax import linalg
 
-  del enable_eigvec_derivs  # only changes the jvp rule
+  del enable_eigvec_derivs  # only changes the jvp rule (jax >= 0.10.1 has it)
   if implementation and implementation != linalg.EigImplementation.LAPACK:
     raise ValueError("Only the lapack implementation of eig is supported on mps.")
   return _call(ctx, "applejax.eig", [operand], ctx.avals_out,
@@ -88,7 +100,10 @@ def _svd(ctx, operand, *, full_matrices, compute_uv, subset_by_index, algorithm=
   if m == 0 or n == 0:
     return mlir.lower_fun(linalg._empty_svd, multiple_results=True)(
         ctx, operand, full_matrices=full_matrices, compute_uv=compute_uv)
-  if algorithm in (None, linalg.SvdAlgorithm.DEFAULT, linalg.SvdAlgorithm.DIVIDE_AND_CONQUER):
+  # DIVIDE_AND_CONQUER exists from jax 0.10.0 on; before, DEFAULT meant gesdd.
+  gesdd = (None, linalg.SvdAlgorithm.DEFAULT,
+           getattr(linalg.SvdAlgorithm, "DIVIDE_AND_CONQUER", linalg.SvdAlgorithm.DEFAULT))
+  if algorithm in gesdd:
     code = 0  # gesdd, as on cpu
   elif algorithm == linalg.SvdAlgorithm.QR:
     code = 1  # gesvd
