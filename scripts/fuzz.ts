@@ -1,8 +1,9 @@
 /**
- * `deno task fuzz [reader|compile|all] [--runs=N | --seconds=S] [--jobs=N] [-- LIBFUZZER_FLAGS]`
+ * `deno task fuzz [reader|compile|all] [--runs=N | --seconds=S] [--jobs=N] [--build-only] [-- LIBFUZZER_FLAGS]`
  *
  * Builds the libFuzzer targets of `native/fuzz/` with clang, ASan and UBSan in
- * `build-fuzz/` (installing clang and libFuzzer through the system package
+ * `build-fuzz/` (with the plugin and the native tests, which `deno task test`
+ * runs under the sanitizers from the same build; installing clang and libFuzzer through the system package
  * manager when missing and allowed), seeds them with the differential corpus
  * (`build/corpus` of `deno task test`, else generated into `build-fuzz/seeds`)
  * and runs each: `--runs` inputs (default 20,000) or `--seconds` of fuzzing,
@@ -29,6 +30,9 @@ import {
 } from "./common.ts";
 import { ensureSystemTools, FUZZ_TOOLS } from "./system_tools.ts";
 
+/** The clang ASan+UBSan+coverage build directory. */
+export const FUZZ_DIR: string = join(ROOT, "build-fuzz");
+
 /** The fuzz targets: `native/fuzz/<name>_fuzz.cc`. */
 export const TARGETS = ["reader", "compile"] as const;
 
@@ -44,6 +48,8 @@ export interface FuzzOptions {
   jobs: number;
   /** extra libFuzzer flags */
   extra: string[];
+  /** build `build-fuzz/` and stop */
+  buildOnly?: boolean;
 }
 
 /** Limits every run uses: the bounds the targets promise to stay inside. */
@@ -74,6 +80,7 @@ export function parseFuzzArgs(args: string[]): FuzzOptions {
     if (flag === "--runs") opts.runs = Number(value);
     else if (flag === "--seconds") opts.seconds = Number(value);
     else if (flag === "--jobs") opts.jobs = Number(value);
+    else if (a === "--build-only") opts.buildOnly = true;
     else if (a === "all") opts.targets.push(...TARGETS);
     else if ((TARGETS as readonly string[]).includes(a)) opts.targets.push(a);
     else throw new Error(`unknown argument ${a}`);
@@ -100,6 +107,8 @@ export function fuzzCommand(target: string, opts: FuzzOptions, dir: string): str
     join(dir, `${target}_fuzz`),
     join(dir, `corpus-${target}`),
     join(dir, "seeds"),
+    // Inputs past runs found: replayed first, every run.
+    join(ROOT, "native", "fuzz", "regressions"),
     ...LIMITS,
     opts.seconds ? `-max_total_time=${opts.seconds}` : `-runs=${opts.runs}`,
     `-artifact_prefix=${join(dir, "crashes")}/${target}-`,
@@ -198,12 +207,14 @@ export async function buildFuzzers(dir: string): Promise<number> {
     "-DCMAKE_BUILD_TYPE=Release",
     `-DCMAKE_CXX_COMPILER=${Deno.env.get("FUZZ_CXX") ?? "clang++"}`,
     "-DAPPLEJAX_FUZZ=ON",
-    "-DAPPLEJAX_TESTS=OFF",
+    // The same instrumented build also gives the plugin and the native tests
+    // with ASan+UBSan: `deno task test` runs its sanitizer stages on it
+    // rather than compiling the tree once more.
+    "-DAPPLEJAX_TESTS=ON",
   ];
   if (deps.NINJA) configure.push(`-DCMAKE_MAKE_PROGRAM=${deps.NINJA}`);
   let code = (await run(configure)).code;
-  const targets = TARGETS.map((t) => `${t}_fuzz`);
-  if (code === 0) code = (await run([cmake, "--build", dir, "--target", ...targets])).code;
+  if (code === 0) code = (await run([cmake, "--build", dir])).code;
   return code;
 }
 
@@ -216,6 +227,25 @@ export interface FuzzResult {
 }
 
 /**
+ * Installs clang with libFuzzer when missing and builds `build-fuzz/`.
+ *
+ * @returns the exit code and, on failure, what went wrong
+ */
+export async function ensureFuzzBuild(): Promise<{ code: number; rows: string[] }> {
+  const tools = await ensureSystemTools(FUZZ_TOOLS);
+  for (const d of tools.did) console.log(`- ${d}`);
+  if (tools.problems.length) {
+    for (const p of tools.problems) console.error(`problem: ${p}`);
+    return { code: 1, rows: tools.problems };
+  }
+  const start = performance.now();
+  const code = await buildFuzzers(FUZZ_DIR);
+  if (code !== 0) return { code, rows: [`fuzz build failed (exit ${code})`] };
+  console.log(`fuzz build: ok in ${seconds(performance.now() - start)} (build-fuzz/)`);
+  return { code: 0, rows: [] };
+}
+
+/**
  * Installs clang with libFuzzer when missing, builds the targets in
  * `build-fuzz/`, seeds them and runs each.
  *
@@ -223,17 +253,9 @@ export interface FuzzResult {
  * @returns the exit code and a summary line per target
  */
 export async function fuzz(opts: FuzzOptions): Promise<FuzzResult> {
-  const tools = await ensureSystemTools(FUZZ_TOOLS);
-  for (const d of tools.did) console.log(`- ${d}`);
-  if (tools.problems.length) {
-    for (const p of tools.problems) console.error(`problem: ${p}`);
-    return { code: 1, rows: tools.problems };
-  }
-  const dir = join(ROOT, "build-fuzz");
-  const start = performance.now();
-  const code = await buildFuzzers(dir);
-  if (code !== 0) return { code, rows: [`fuzz build failed (exit ${code})`] };
-  console.log(`fuzz build: ok in ${seconds(performance.now() - start)} (build-fuzz/)`);
+  const built = await ensureFuzzBuild();
+  if (built.code !== 0) return built;
+  const dir = FUZZ_DIR;
   await seeds(dir);
   await Deno.mkdir(join(dir, "crashes"), { recursive: true });
 
@@ -267,7 +289,9 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzResult> {
 }
 
 async function main(): Promise<number> {
-  const r = await fuzz(parseFuzzArgs(Deno.args));
+  const opts = parseFuzzArgs(Deno.args);
+  if (opts.buildOnly) return (await ensureFuzzBuild()).code;
+  const r = await fuzz(opts);
   console.log("\n=== fuzz ===");
   for (const row of r.rows) console.log(row);
   return r.code;

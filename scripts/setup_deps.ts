@@ -6,8 +6,8 @@
  * library directories in the pinned wheel, installs missing native tools (apt-get or
  * Homebrew, when allowed) and checks their versions, and writes
  * `.deps.env`. With `--refresh` it first re-traces jax → XLA → LLVM/StableHLO over
- * the network and rewrites the lock. With `--older-jaxlib` it also installs the
- * lock's older jaxlib into its own venv (scripts/older_jaxlib.ts; `deno task
+ * the network and rewrites the lock. With `--jax-range` it also makes the venvs
+ * of both ends of the verified jax range (scripts/jax_range.ts; `deno task
  * test` does that itself).
  *
  * @module
@@ -38,7 +38,7 @@ import {
   VENV_PYTHON,
   writeIfChanged,
 } from "./common.ts";
-import { ensureOlderJaxlib } from "./older_jaxlib.ts";
+import { ensureJaxEnd } from "./jax_range.ts";
 import { ensureSystemTools } from "./system_tools.ts";
 
 const did: string[] = [];
@@ -189,11 +189,11 @@ async function checkTool(
 async function main(): Promise<number> {
   const start = performance.now();
   const refresh = Deno.args.includes("--refresh");
-  const olderJaxlib = Deno.args.includes("--older-jaxlib");
-  const unknown = Deno.args.filter((a) => a !== "--refresh" && a !== "--older-jaxlib");
+  const jaxRange = Deno.args.includes("--jax-range");
+  const unknown = Deno.args.filter((a) => a !== "--refresh" && a !== "--jax-range");
   if (unknown.length > 0) {
     console.error(
-      `usage: deno task setup-deps [--refresh] [--older-jaxlib]  (unknown: ${unknown.join(" ")})`,
+      `usage: deno task setup-deps [--refresh] [--jax-range]  (unknown: ${unknown.join(" ")})`,
     );
     return 2;
   }
@@ -212,7 +212,11 @@ async function main(): Promise<number> {
   await ensurePins(lock);
   const mlx = await findMlx();
   await checkStablehlo(lock);
-  if (olderJaxlib) did.push(...(await ensureOlderJaxlib(lock)).did);
+  if (jaxRange) {
+    for (const key of ["older_jaxlib", "newest_jaxlib"] as const) {
+      if (lock[key]) did.push(...(await ensureJaxEnd(lock, key)).did);
+    }
+  }
 
   const cmakeMin = /^>=\s*(\d+\.\d+(?:\.\d+)?)$/.exec(lock.tools.cmake ?? "")?.[1];
   const cxx = Deno.env.get("CXX") ?? "c++";

@@ -1,15 +1,22 @@
 /**
  * `deno task test`
  *
- * Runs, in order: build, export of test artifacts (when
- * `tests/artifacts/export.py` exists), generation of the differential corpus
- * (when `tests/corpus/generate.py` exists), ctest in `build/`, the
- * older-jaxlib check (scripts/older_jaxlib.ts), the sanitizer build and its
- * ctest in `build-asan/`, `deno task lint` and `deno doc --lint`, the
- * libFuzzer targets (scripts/fuzz.ts, 20,000 inputs each), `deno test`,
- * pytest on `tests/python`, and pytest again against the sanitizer build.
- * Prints a summary with counts per stage and exits non-zero when any stage
- * fails.
+ * Builds, then runs four tracks side by side (stages within a track in order):
+ *
+ * 1. export of the test artifacts and the differential corpus, ctest in
+ *    `build/`, `deno task lint` and `deno doc --lint`, `deno test`, and the
+ *    whole pytest suite on both cores (pytest-xdist);
+ * 2. the clang ASan+UBSan+coverage build in `build-fuzz/` (scripts/fuzz.ts),
+ *    its ctest, and pytest on a stratified subset (`--stratified`,
+ *    tests/python/conftest.py) against its plugin;
+ * 3. the libFuzzer targets of that build (20,000 inputs each);
+ * 4. both ends of the declared jax range, each in its own venv with the wheel
+ *    installed (scripts/jax_range.ts).
+ *
+ * Then the op-coverage check: the sanitizer subset must lower every op the
+ * whole suite lowers (scripts/op_coverage.py). Prints a summary with counts
+ * and time per stage and the total, and exits non-zero when any stage fails.
+ * `deno task test-asan` runs the whole suite against gcc's sanitizer build.
  *
  * @module
  */
@@ -26,8 +33,7 @@ import {
   seconds,
   VENV_PYTHON,
 } from "./common.ts";
-import { fuzz, parseFuzzArgs } from "./fuzz.ts";
-import { checkOlderJaxlib } from "./older_jaxlib.ts";
+import { checkJaxEnd } from "./jax_range.ts";
 
 /** Pass/fail counts parsed from a test runner's output. */
 export interface Counts {
@@ -97,14 +103,34 @@ export function sanitizerReports(out: string): number {
   return [...out.matchAll(/ERROR: AddressSanitizer|runtime error: /g)].length;
 }
 
+/** A sanitizer build the suite can run against. */
+export interface SanitizerBuild {
+  /** its directory */
+  dir: string;
+  /** the compiler it was built with, which knows its runtimes */
+  compiler: "gcc" | "clang";
+}
+
+/** `deno task test`'s: the clang ASan+UBSan+coverage build the fuzzers share. */
+export const CLANG_SANITIZED: SanitizerBuild = { dir: join(ROOT, "build-fuzz"), compiler: "clang" };
+
+/** `deno task build --sanitize`'s: gcc, ASan+UBSan (`deno task test-asan`). */
+export const GCC_SANITIZED: SanitizerBuild = { dir: join(ROOT, "build-asan"), compiler: "gcc" };
+
 /**
- * The ASan and UBSan runtimes of the host C++ compiler, as an LD_PRELOAD
- * value, or null when the compiler does not know them.
+ * The ASan and UBSan runtimes a build needs preloaded into an uninstrumented
+ * Python, as an LD_PRELOAD value: gcc's libasan and libubsan, or clang's one
+ * shared ASan runtime (which carries UBSan's handlers and weak coverage
+ * hooks). Null when the compiler does not know them.
  */
-async function sanitizerRuntimes(): Promise<string | null> {
+async function sanitizerRuntimes(compiler: SanitizerBuild["compiler"]): Promise<string | null> {
+  const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
+  const [cxx, names] = compiler === "gcc"
+    ? ["c++", ["libasan.so", "libubsan.so"]]
+    : [Deno.env.get("FUZZ_CXX") ?? "clang++", [`libclang_rt.asan-${arch}.so`]];
   const libs: string[] = [];
-  for (const name of ["libasan.so", "libubsan.so"]) {
-    const r = await run(["c++", `-print-file-name=${name}`], { capture: true, echo: false });
+  for (const name of names) {
+    const r = await run([cxx, `-print-file-name=${name}`], { capture: true, echo: false });
     const path = r.stdout.trim();
     if (r.code !== 0 || !path.startsWith("/") || !(await exists(path))) return null;
     libs.push(path);
@@ -113,7 +139,7 @@ async function sanitizerRuntimes(): Promise<string | null> {
 }
 
 /** Result of one stage. */
-interface Stage {
+export interface Stage {
   name: string;
   status: "ok" | "FAILED" | "skipped";
   counts: Counts | null;
@@ -138,13 +164,48 @@ function fmtCounts(c: Counts | null): string {
   return `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}`;
 }
 
+/** Cases in one of how many the sanitizer stage runs (tests/python/conftest.py). */
+export const ASAN_STRATIFIED = 6;
+
+/** The order stages are listed in the summary (they run partly side by side). */
+export const STAGE_ORDER: string[] = [
+  "build",
+  "artifacts",
+  "corpus",
+  "ctest",
+  "sanitizer build",
+  "asan ctest",
+  "deno lint",
+  "fuzz",
+  "deno test",
+  "pytest",
+  "asan pytest",
+  "op coverage",
+  "jax oldest",
+  "jax newest",
+];
+
+async function newestWheel(): Promise<string | null> {
+  const dist = join(ROOT, "dist");
+  if (!(await exists(dist))) return null;
+  let best: { path: string; t: number } | null = null;
+  for await (const e of Deno.readDir(dist)) {
+    if (!/^applejax-.*\.whl$/.test(e.name)) continue;
+    const path = join(dist, e.name);
+    const t = (await Deno.stat(path)).mtime?.getTime() ?? 0;
+    if (!best || t > best.t) best = { path, t };
+  }
+  return best?.path ?? null;
+}
+
 async function main(): Promise<number> {
+  const began = performance.now();
   const stages: Stage[] = [];
   const stage = async (
     name: string,
     body: () => Promise<Omit<Stage, "name" | "ms">>,
   ): Promise<Stage> => {
-    console.log(`\n=== ${name} ===`);
+    console.log(`\n=== ${name} (started) ===`);
     const t = performance.now();
     let s: Omit<Stage, "name" | "ms">;
     try {
@@ -153,149 +214,275 @@ async function main(): Promise<number> {
       s = { status: "FAILED", counts: null, note: (e as Error).message };
     }
     const done = { name, ms: performance.now() - t, ...s };
+    console.log(`=== ${name}: ${done.status} in ${seconds(done.ms)} ===`);
     stages.push(done);
     return done;
   };
   const skip = (note: string) =>
     Promise.resolve({ status: "skipped" as const, counts: null, note });
+  const exitNote = (code: number) => (code ? `exit ${code}` : "");
 
   const built = await stage("build", async () => {
     const code = await build({ sanitize: false });
-    return { status: code === 0 ? "ok" : "FAILED", counts: null, note: code ? `exit ${code}` : "" };
+    return { status: code === 0 ? "ok" : "FAILED", counts: null, note: exitNote(code) };
+  });
+  const lock = await readLock(LOCK_PATH);
+  const wheel = await newestWheel();
+
+  // Four tracks side by side; within a track stages run in order. The
+  // sanitizer build starts at once (it is the longest track); ctest, the fuzz
+  // seeds and the sanitizer ctest need the corpus the first track writes.
+  const corpusReady = (async () => {
+    const exporter = join(ROOT, "tests", "artifacts", "export.py");
+    await stage("artifacts", async () => {
+      if (!(await exists(exporter))) return skip("tests/artifacts/export.py does not exist");
+      const out = join(ROOT, "build", "artifacts");
+      const r = await tee([VENV_PYTHON, exporter, out]);
+      let files = 0;
+      if (await exists(out)) { for await (const e of Deno.readDir(out)) if (e.isFile) files++; }
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: null,
+        note: `${files} files in build/artifacts${r.code ? `; exit ${r.code}` : ""}`,
+      };
+    });
+    const generator = join(ROOT, "tests", "corpus", "generate.py");
+    await stage("corpus", async () => {
+      if (!(await exists(generator))) return skip("tests/corpus/generate.py does not exist");
+      const r = await tee([VENV_PYTHON, generator, join(ROOT, "build", "corpus")]);
+      const m = /wrote (\d+) artifacts .*dropped (\d+) of/.exec(r.out);
+      const made = m ? `${m[1]} artifacts in build/corpus, ${m[2]} programs dropped` : "";
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: null,
+        note: [made, exitNote(r.code)].filter((x) => x !== "").join("; "),
+      };
+    });
+  })();
+
+  const plainDumps = join(ROOT, "build", "dumps");
+  const asanDumps = join(CLANG_SANITIZED.dir, "dumps");
+  for (const d of [plainDumps, asanDumps]) {
+    await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
+
+  const mainTrack = (async () => {
+    await corpusReady;
+    await stage("ctest", async () => {
+      if (built.status !== "ok") return skip("build failed");
+      const r = await tee(["ctest", "--test-dir", join(ROOT, "build"), "--output-on-failure"]);
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: parseCtest(r.out),
+        note: exitNote(r.code),
+      };
+    });
+    // Formatting, lint, type checks and the public API's documentation.
+    await stage("deno lint", async () => {
+      const lint = await tee([Deno.execPath(), "task", "lint"]);
+      const doc = await tee([Deno.execPath(), "doc", "--lint", join(ROOT, "mod.ts")]);
+      const failed = [lint.code ? "deno task lint" : "", doc.code ? "deno doc --lint mod.ts" : ""]
+        .filter((x) => x);
+      return {
+        status: failed.length ? "FAILED" : "ok",
+        counts: null,
+        note: failed.length ? `${failed.join(", ")} failed` : "",
+      };
+    });
+    await stage("deno test", async () => {
+      const r = await tee([Deno.execPath(), "test", "-A", join(ROOT, "tests")]);
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: parseDenoTest(r.out),
+        note: exitNote(r.code),
+      };
+    });
+    // The whole suite, on both cores; the programs it sends the plugin are
+    // kept for the op-coverage check of the sanitizer subset.
+    await stage("pytest", async () => {
+      if (!(await exists(join(ROOT, "tests", "python")))) {
+        return skip("tests/python does not exist");
+      }
+      const r = await tee([
+        VENV_PYTHON,
+        "-m",
+        "pytest",
+        join(ROOT, "tests", "python"),
+        "-q",
+        "-n",
+        "2",
+        "--dist",
+        "worksteal",
+      ], { APPLEJAX_DUMP_DIR: plainDumps });
+      // Exit 5 means no tests were collected: the suite vanished, which is a failure.
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: parsePytest(r.out),
+        note: exitNote(r.code),
+      };
+    });
+  })();
+
+  // One clang build with ASan, UBSan and libFuzzer's coverage serves the
+  // fuzzers, the native tests under the sanitizers and the plugin the
+  // sanitizer pytest loads (scripts/fuzz.ts builds it).
+  const sanitized = CLANG_SANITIZED;
+  const sanitizerBuilt = stage("sanitizer build", async () => {
+    const r = await tee([
+      Deno.execPath(),
+      "run",
+      "-A",
+      join(ROOT, "scripts", "fuzz.ts"),
+      "--build-only",
+    ]);
+    return { status: r.code === 0 ? "ok" : "FAILED", counts: null, note: exitNote(r.code) };
   });
 
-  const exporter = join(ROOT, "tests", "artifacts", "export.py");
-  await stage("artifacts", async () => {
-    if (!(await exists(exporter))) return skip("tests/artifacts/export.py does not exist");
-    const out = join(ROOT, "build", "artifacts");
-    const r = await tee([VENV_PYTHON, exporter, out]);
-    let files = 0;
-    if (await exists(out)) { for await (const e of Deno.readDir(out)) if (e.isFile) files++; }
-    return {
-      status: r.code === 0 ? "ok" : "FAILED",
-      counts: null,
-      note: `${files} files in build/artifacts${r.code ? `; exit ${r.code}` : ""}`,
-    };
-  });
+  const asanTrack = (async () => {
+    const built = await sanitizerBuilt;
+    await corpusReady;
+    // The reader's tests again under ASan+UBSan: the truncation, corruption
+    // and corpus-mutation cases are where memory errors would hide.
+    await stage("asan ctest", async () => {
+      if (built.status !== "ok") return skip("sanitizer build failed");
+      const r = await tee(["ctest", "--test-dir", sanitized.dir, "--output-on-failure"]);
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: parseCtest(r.out),
+        note: exitNote(r.code),
+      };
+    });
+    // A stratified subset of the suite (every test file and function, about
+    // one case in ASAN_STRATIFIED of each; the op-coverage stage checks that
+    // it lowers every op the whole suite lowers) against the sanitized
+    // plugin, the runtimes preloaded into Python (which is not instrumented).
+    // `deno task test-asan` runs the whole suite.
+    await stage("asan pytest", () => {
+      if (built.status !== "ok") return skip("sanitizer build failed");
+      return asanPytest(sanitized, ASAN_STRATIFIED, asanDumps);
+    });
+  })();
 
-  const generator = join(ROOT, "tests", "corpus", "generate.py");
-  await stage("corpus", async () => {
-    if (!(await exists(generator))) return skip("tests/corpus/generate.py does not exist");
-    const r = await tee([VENV_PYTHON, generator, join(ROOT, "build", "corpus")]);
-    const m = /wrote (\d+) artifacts .*dropped (\d+) of/.exec(r.out);
-    const made = m ? `${m[1]} artifacts in build/corpus, ${m[2]} programs dropped` : "";
-    return {
-      status: r.code === 0 ? "ok" : "FAILED",
-      counts: null,
-      note: [made, r.code ? `exit ${r.code}` : ""].filter((x) => x !== "").join("; "),
-    };
-  });
+  // The libFuzzer targets, run for a fixed count each (seeds: the corpus;
+  // native/fuzz/regressions first); long runs are `deno task fuzz`.
+  const fuzzTrack = (async () => {
+    const built = await sanitizerBuilt;
+    await corpusReady;
+    await stage("fuzz", async () => {
+      if (built.status !== "ok") return skip("sanitizer build failed");
+      const r = await tee([
+        Deno.execPath(),
+        "run",
+        "-A",
+        join(ROOT, "scripts", "fuzz.ts"),
+        "--runs=20000",
+      ]);
+      const rows = r.out.split("\n=== fuzz ===\n")[1]?.trim().split("\n") ?? [];
+      return { status: r.code === 0 ? "ok" : "FAILED", counts: null, note: rows.join("; ") };
+    });
+  })();
 
-  await stage("ctest", async () => {
-    if (built.status !== "ok") return skip("build failed");
-    const r = await tee(["ctest", "--test-dir", join(ROOT, "build"), "--output-on-failure"]);
-    const counts = parseCtest(r.out);
-    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
-  });
-
-  // A second, older jaxlib minor: what it writes (the announced minimum
-  // StableHLO version) is read and printed as it prints it, and part of the
-  // op suite runs under it (scripts/older_jaxlib.ts).
-  await stage("older jaxlib", async () => {
-    if (built.status !== "ok") return skip("build failed");
-    const r = await checkOlderJaxlib(await readLock(LOCK_PATH), join(ROOT, "build"));
-    return { status: r.ok ? "ok" : "FAILED", counts: parsePytest(r.pytest), note: r.note };
-  });
-
-  // The reader's tests again under ASan+UBSan: the truncation, corruption
-  // and corpus-mutation cases are where memory errors would hide.
-  await stage("asan ctest", async () => {
-    const code = await build({ sanitize: true });
-    if (code !== 0) return { status: "FAILED", counts: null, note: `sanitizer build exit ${code}` };
-    const r = await tee(["ctest", "--test-dir", join(ROOT, "build-asan"), "--output-on-failure"]);
-    const counts = parseCtest(r.out);
-    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
-  });
-
-  // Formatting, lint, type checks and the public API's documentation.
-  await stage("deno lint", async () => {
-    const lint = await tee([Deno.execPath(), "task", "lint"]);
-    const doc = await tee([Deno.execPath(), "doc", "--lint", join(ROOT, "mod.ts")]);
-    const failed = [lint.code ? "deno task lint" : "", doc.code ? "deno doc --lint mod.ts" : ""]
-      .filter((x) => x);
-    return {
-      status: failed.length ? "FAILED" : "ok",
-      counts: null,
-      note: failed.length ? `${failed.join(", ")} failed` : "",
-    };
-  });
-
-  // The libFuzzer targets, built with clang (so the tree keeps building with
-  // it) and run for a fixed count each; long runs are `deno task fuzz`.
-  await stage("fuzz", async () => {
-    const r = await fuzz(parseFuzzArgs(["--runs=20000"]));
-    return { status: r.code === 0 ? "ok" : "FAILED", counts: null, note: r.rows.join("; ") };
-  });
-
-  await stage("deno test", async () => {
-    const r = await tee([Deno.execPath(), "test", "-A", join(ROOT, "tests")]);
-    const counts = parseDenoTest(r.out);
-    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
-  });
-
-  await stage("pytest", async () => {
-    if (!(await exists(join(ROOT, "tests", "python")))) return skip("tests/python does not exist");
-    const r = await tee([VENV_PYTHON, "-m", "pytest", join(ROOT, "tests", "python"), "-q"]);
-    const counts = parsePytest(r.out);
-    // Exit 5 means no tests were collected: the suite vanished, which is a failure.
-    return { status: r.code === 0 ? "ok" : "FAILED", counts, note: r.code ? `exit ${r.code}` : "" };
-  });
-
-  // The whole op suite once more, with the plugin built with ASan+UBSan and
-  // the sanitizer runtimes preloaded into Python (which is not instrumented).
-  await stage("asan pytest", async () => {
-    if (!(await exists(join(ROOT, "build-asan", pluginLibName())))) {
-      return skip("no sanitizer build");
+  // Both ends of the declared jax range, each in its own venv with the wheel.
+  const rangeTrack = (async () => {
+    for (
+      const [key, name] of [["older_jaxlib", "jax oldest"], [
+        "newest_jaxlib",
+        "jax newest",
+      ]] as const
+    ) {
+      await stage(name, async () => {
+        if (built.status !== "ok") return skip("build failed");
+        if (!lock[key]) return skip(`the lock names no ${key}`);
+        if (!wheel) return { status: "FAILED", counts: null, note: "no wheel in dist/" };
+        const r = await checkJaxEnd(lock, key, join(ROOT, "build"), wheel);
+        return { status: r.ok ? "ok" : "FAILED", counts: parsePytest(r.pytest), note: r.note };
+      });
     }
-    const preload = await sanitizerRuntimes();
-    if (!preload) return skip("the compiler does not report libasan/libubsan");
-    // Not test_leaks: ASan's quarantine holds freed memory back (256 MiB by
-    // default), so resident memory climbs by design; the plain stage runs it.
+  })();
+
+  await Promise.all([mainTrack, asanTrack, fuzzTrack, rangeTrack]);
+
+  await stage("op coverage", async () => {
+    if (!(await exists(plainDumps)) || !(await exists(asanDumps))) {
+      return skip("a pytest stage kept no programs");
+    }
     const r = await tee([
       VENV_PYTHON,
-      "-m",
-      "pytest",
-      join(ROOT, "tests", "python"),
-      "-q",
-      `--ignore=${join(ROOT, "tests", "python", "test_leaks.py")}`,
-    ], {
-      LD_PRELOAD: preload,
-      ASAN_OPTIONS: "detect_leaks=0",
-      UBSAN_OPTIONS: "halt_on_error=1:print_stacktrace=1",
-      APPLEJAX_PLUGIN_PATH: join(ROOT, "build-asan", pluginLibName()),
-    });
-    const counts = parsePytest(r.out);
-    const reports = sanitizerReports(r.out);
-    const ok = r.code === 0 && reports === 0;
-    return {
-      status: ok ? "ok" : "FAILED",
-      counts,
-      note: [`${reports} sanitizer reports`, r.code ? `exit ${r.code}` : ""].filter((x) => x).join(
-        "; ",
-      ),
-    };
+      join(ROOT, "scripts", "op_coverage.py"),
+      plainDumps,
+      asanDumps,
+    ]);
+    const line = /full run: .*/.exec(r.out)?.[0] ?? "";
+    return { status: r.code === 0 ? "ok" : "FAILED", counts: null, note: line };
   });
 
   console.log("\n=== summary ===");
-  for (const s of stages) {
+  const rank = (n: string) => {
+    const i = STAGE_ORDER.indexOf(n);
+    return i < 0 ? STAGE_ORDER.length : i;
+  };
+  for (const s of [...stages].sort((a, b) => rank(a.name) - rank(b.name))) {
     const detail = [fmtCounts(s.counts), s.note].filter((x) => x !== "").join("; ");
     console.log(
-      `${s.name.padEnd(10)} ${s.status.padEnd(7)} ${seconds(s.ms).padStart(7)}  ${detail}`,
+      `${s.name.padEnd(11)} ${s.status.padEnd(7)} ${seconds(s.ms).padStart(7)}  ${detail}`,
     );
   }
+  console.log(`total       ${seconds(performance.now() - began).padStart(15)}  (stages overlap)`);
   const failed = stages.filter((s) => s.status === "FAILED").map((s) => s.name);
   console.log(failed.length ? `FAILED: ${failed.join(", ")}` : "all stages passed");
   return failed.length ? 1 : 0;
+}
+
+/**
+ * pytest on tests/python against a sanitizer build.
+ *
+ * @param build the build (its plugin library and compiler)
+ * @param stratified run one case in this many (1: all)
+ * @param dumps where the plugin keeps the programs it gets (op coverage)
+ * @returns the stage result
+ */
+export async function asanPytest(
+  build: SanitizerBuild,
+  stratified: number,
+  dumps?: string,
+): Promise<Omit<Stage, "name" | "ms">> {
+  const lib = join(build.dir, pluginLibName());
+  if (!(await exists(lib))) return { status: "skipped", counts: null, note: `no ${lib}` };
+  const preload = await sanitizerRuntimes(build.compiler);
+  if (!preload) {
+    return {
+      status: "FAILED",
+      counts: null,
+      note: `${build.compiler} does not report its sanitizer runtimes`,
+    };
+  }
+  // Not test_leaks: ASan's quarantine holds freed memory back (256 MiB by
+  // default), so resident memory climbs by design; the plain stage runs it.
+  const r = await tee([
+    VENV_PYTHON,
+    "-m",
+    "pytest",
+    join(ROOT, "tests", "python"),
+    "-q",
+    `--stratified=${stratified}`,
+    `--ignore=${join(ROOT, "tests", "python", "test_leaks.py")}`,
+  ], {
+    LD_PRELOAD: preload,
+    ASAN_OPTIONS: "detect_leaks=0",
+    UBSAN_OPTIONS: "halt_on_error=1:print_stacktrace=1",
+    APPLEJAX_PLUGIN_PATH: lib,
+    ...(dumps ? { APPLEJAX_DUMP_DIR: dumps } : {}),
+  });
+  const counts = parsePytest(r.out);
+  const reports = sanitizerReports(r.out);
+  const ok = r.code === 0 && reports === 0;
+  return {
+    status: ok ? "ok" : "FAILED",
+    counts,
+    note: [`${reports} sanitizer reports`, r.code ? `exit ${r.code}` : ""].filter((x) => x).join(
+      "; ",
+    ),
+  };
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -1,18 +1,58 @@
 /**
  * `deno task wheel`
  *
- * Copies the built plugin library from `build/` into `python/jax_plugins/mps/`,
- * builds the wheel with maturin into `dist/`, checks that the wheel holds the
+ * Installs the built plugin library from `build/` into `build/wheel-stage/`
+ * (`cmake --install`, which rewrites its RPATH to the `$ORIGIN`-relative
+ * entries alone), checks that no other RPATH entry is left, copies it into
+ * `python/jax_plugins/mps/`, builds the wheel with maturin into `dist/`, checks that the wheel holds the
  * plugin package, and installs it into `.venv` (`--force-reinstall --no-deps`).
  *
  * @module
  */
 
-import { exists, join, pluginLibName, ROOT, run, seconds, VENV, VENV_PYTHON } from "./common.ts";
+import {
+  exists,
+  hostOs,
+  join,
+  pluginLibName,
+  readDepsEnv,
+  ROOT,
+  run,
+  seconds,
+  VENV,
+  VENV_PYTHON,
+} from "./common.ts";
 
 /** Members the wheel must contain for the plugin to load. */
 export function requiredWheelMembers(): string[] {
   return ["jax_plugins/mps/__init__.py", `jax_plugins/mps/${pluginLibName()}`];
+}
+
+/**
+ * The RPATH/RUNPATH entries of an ELF file, from `readelf -d` output.
+ *
+ * @param readelf the output of `readelf -d <file>`
+ * @returns every entry, in order
+ */
+export function rpathEntries(readelf: string): string[] {
+  const out: string[] = [];
+  for (
+    const m of readelf.matchAll(/\((?:RPATH|RUNPATH)\)\s+Library (?:rpath|runpath): \[([^\]]*)\]/g)
+  ) {
+    out.push(...m[1].split(":").filter((e) => e !== ""));
+  }
+  return out;
+}
+
+/**
+ * The entries a shipped library must not have: anything not relative to the
+ * library itself (`$ORIGIN`, or `@loader_path` on macOS).
+ *
+ * @param entries RPATH entries
+ * @returns the offending entries
+ */
+export function foreignRpaths(entries: string[]): string[] {
+  return entries.filter((e) => !/^(\$ORIGIN|\$\{ORIGIN\}|@loader_path)(\/|$)/.test(e));
 }
 
 /**
@@ -52,8 +92,36 @@ async function main(): Promise<number> {
     console.error(`wheel: ${join(pkg, "__init__.py")} is missing`);
     return 1;
   }
-  await Deno.copyFile(built, join(pkg, lib));
-  console.log(`copied build/${lib} -> python/jax_plugins/mps/${lib}`);
+  const deps = await readDepsEnv();
+  const cmake = deps.CMAKE || "cmake";
+  const stage = join(ROOT, "build", "wheel-stage");
+  const inst = await run([
+    cmake,
+    "--install",
+    join(ROOT, "build"),
+    "--prefix",
+    stage,
+    "--component",
+    "plugin",
+  ], { capture: true });
+  if (inst.code !== 0) {
+    console.error(`wheel: cmake --install failed: ${inst.stderr.trim()}`);
+    return inst.code;
+  }
+  const staged = join(stage, lib);
+  if (hostOs() === "linux") {
+    const r = await run(["readelf", "-d", staged], { capture: true, echo: false });
+    if (r.code !== 0) throw new Error(`readelf -d ${staged}: ${r.stderr.trim()}`);
+    const entries = rpathEntries(r.stdout);
+    const bad = foreignRpaths(entries);
+    if (bad.length > 0) {
+      console.error(`wheel: ${staged} still has build-machine RPATH entries: ${bad.join(", ")}`);
+      return 1;
+    }
+    console.log(`RPATH of the shipped library: ${entries.join(":")}`);
+  }
+  await Deno.copyFile(staged, join(pkg, lib));
+  console.log(`installed build/${lib} -> python/jax_plugins/mps/${lib}`);
 
   const maturin = join(VENV, "bin", "maturin");
   const dist = join(ROOT, "dist");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { failureText, fuzzCommand, parseFuzzArgs, parseFuzzStats } from "../scripts/fuzz.ts";
-import { versionsBetween } from "../scripts/older_jaxlib.ts";
+import { versionsBetween } from "../scripts/jax_range.ts";
 import { readLock } from "../mod.ts";
 
 Deno.test("fuzz arguments: targets, counts, libFuzzer flags after --", () => {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  compareVersions,
+  type JaxEnd,
   type Lock,
   normalizeName,
   olderJaxlibMismatches,
@@ -120,6 +122,35 @@ Deno.test("the announced minimum is the StableHLO version of the verified older 
   assert.match(renderVersionsHeader(alone), /^#define APPLEJAX_OLDEST_JAXLIB "0\.10\.2"$/m);
 });
 
+Deno.test("the newest end of the jax range steps down to the announced current version", async () => {
+  const good = await readLock(lockPath);
+  const newest = good.newest_jaxlib;
+  assert.ok(newest, "the lock names the newest jaxlib");
+  assert.equal(newest.python, "3.12");
+  const jaxlib = newest.packages.find((p) => p.name === "jaxlib")?.version;
+  assert.deepEqual(olderJaxlibRequirements(good, "linux", "newest_jaxlib").slice(0, 2), [
+    `jax==${jaxlib}`,
+    `jaxlib==${jaxlib}`,
+  ]);
+  const installed: Record<string, string | null> = {};
+  for (const p of newest.packages) installed[normalizeName(p.name)] = p.version;
+  assert.deepEqual(olderJaxlibMismatches(good, "linux", installed, "newest_jaxlib"), []);
+  const broken = (edit: (l: Lock) => void) => {
+    const l = structuredClone(good);
+    edit(l);
+    return () => validateLock(l);
+  };
+  assert.throws(
+    broken((l) => {
+      for (const p of l.newest_jaxlib!.packages.slice(0, 2)) p.version = "0.9.0";
+    }),
+    /not newer than the pinned/,
+  );
+  assert.throws(broken((l) => (l.newest_jaxlib!.stablehlo_current = "1.16.0")), /older than the/);
+  assert.throws(broken((l) => (l.newest_jaxlib!.python = "3")), /minor version/);
+  assert.throws(broken((l) => delete (l.newest_jaxlib as Partial<JaxEnd>).pjrt_api), /pjrt_api/);
+});
+
 Deno.test("versions header carries the StableHLO range and the pins", async () => {
   const lock = await readLock(lockPath);
   const h = renderVersionsHeader(lock);
@@ -132,6 +163,7 @@ Deno.test("versions header carries the StableHLO range and the pins", async () =
   );
   assert.match(h, /^#define APPLEJAX_PIN_JAXLIB "0\.10\.2"$/m);
   assert.match(h, /^#define APPLEJAX_OLDEST_JAXLIB "0\.9\.2"$/m);
+  assert.match(h, /^#define APPLEJAX_NEWEST_JAXLIB "0\.12\.0\.1"$/m);
   assert.match(h, /^#define APPLEJAX_PIN_ML_DTYPES "0\.6\.0"$/m);
   assert.match(h, /^#define APPLEJAX_XLA_COMMIT "5a9e73cbd92530cac2ac36f4736a774b2412afe2"$/m);
   assert.equal(renderVersionsHeader(lock), h, "output must be deterministic");
@@ -150,10 +182,19 @@ Deno.test("rust/applejax_info.rs prints the same pins as the lock", async () => 
   assert.deepEqual(shlo?.slice(1), [lock.stablehlo.plugin_current, lock.stablehlo.plugin_minimum]);
 });
 
-Deno.test("pyproject.toml depends on the pinned versions", async () => {
+Deno.test("pyproject.toml: the jax range spans the lock's ends, MLX pinned", async () => {
   const lock = await readLock(lockPath);
   const py = await Deno.readTextFile(new URL("pyproject.toml", ROOT));
-  for (const name of ["jax", "jaxlib", "mlx", "mlx-cpu"]) {
+  const version = (end: Lock["older_jaxlib"]) =>
+    end!.packages.find((p) => p.name === "jaxlib")!.version;
+  for (const name of ["jax", "jaxlib"]) {
+    const m = new RegExp(`"${name}>=([\\d.]+),<([\\d.]+)"`).exec(py);
+    assert.ok(m, `a ${name} range in pyproject.toml`);
+    assert.equal(m[1], version(lock.older_jaxlib), "the range starts at the oldest end");
+    assert.ok(compareVersions(version(lock.newest_jaxlib), m[2]) < 0, "the newest end is inside");
+    assert.ok(compareVersions(lock.chain.jax.version, m[1]) >= 0, "the pinned jax is inside");
+  }
+  for (const name of ["mlx", "mlx-cpu"]) {
     const pin = lock.python.packages.find((p) => p.name === name);
     assert.ok(
       py.includes(`"${name}==${pin?.version}`),

@@ -77,7 +77,10 @@ Deno.test("versions compare numerically", () => {
   assert.ok(compareVersions("1.10.0", "1.9.9") > 0);
   assert.equal(compareVersions("1.17.0", "1.17.0"), 0);
   assert.ok(compareVersions("0.9.0", "1.17.0") < 0);
-  assert.throws(() => compareVersions("1.17", "1.17.0"), /major\.minor\.patch/);
+  assert.equal(compareVersions("1.17", "1.17.0"), 0);
+  assert.ok(compareVersions("0.12.0.1", "0.12.0") > 0);
+  assert.ok(compareVersions("0.12.0.1", "0.13") < 0);
+  assert.throws(() => compareVersions("0.13.0rc1", "0.13.0"), /dotted numeric/);
 });
 
 Deno.test("raw URLs and tags", () => {

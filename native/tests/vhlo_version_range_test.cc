@@ -102,6 +102,11 @@ TEST_CASE(newer_versions_are_refused) {
   expect_refused("StableHLO_v" + above.to_string(), "newer than this plugin reads");
   expect_refused("StableHLO_v" + std::to_string(r.current.major + 1) + ".0.0",
                  "or upgrade applejax");
+  // It names the version it got and the newest jaxlib that is verified.
+  expect_refused("StableHLO_v" + std::to_string(r.current.major + 1) + ".0.0",
+                 "the artifact is StableHLO " + std::to_string(r.current.major + 1) + ".0.0");
+  expect_refused("StableHLO_v" + above.to_string(),
+                 std::string("install jax and jaxlib ") + APPLEJAX_NEWEST_JAXLIB);
 }
 
 TEST_CASE(other_producers_are_refused) {

@@ -60,9 +60,13 @@ void check_producer(std::string_view producer, uint64_t offset) {
   if (key(range.current) < key(v)) {
     throw ReadError("the artifact is StableHLO " + v.to_string() + " (producer " + quoted +
                         "), newer than this plugin reads (" + range.to_string() +
-                        "). jaxlib writes no newer version than the plugin announces; an "
-                        "artifact serialised by other means must target " +
-                        range.current.to_string() + " or older, or upgrade applejax",
+                        "). jaxlib steps down to the newest version the plugin announces while "
+                        "it can still write one that old; the jaxlib that wrote this cannot, so "
+                        "it is newer than the newest applejax is verified with (jaxlib " +
+                        APPLEJAX_NEWEST_JAXLIB + "): install jax and jaxlib " +
+                        APPLEJAX_NEWEST_JAXLIB + " (or another version inside the range "
+                        "applejax declares), or upgrade applejax. An artifact serialised by "
+                        "other means must target " + range.current.to_string() + " or older",
                     offset);
   }
 }

@@ -34,14 +34,21 @@ export interface ChainLink {
   reason?: string;
 }
 
-/** The older jaxlib of the version-range check, installed in its own venv. */
-export interface OlderJaxlib {
+/**
+ * One end of the jax range the project verifies (`older_jaxlib`: the oldest,
+ * `newest_jaxlib`: the newest on PyPI), installed in a venv of its own.
+ */
+export interface JaxEnd {
   /** Free text for readers of the file. */
   comment?: string;
   /** The venv it is installed in, relative to the repository root. */
   venv: string;
-  /** `get_current_version()` of its StableHLO: what it serialises to. */
+  /** The Python minor it needs (e.g. "3.12"); absent: the `python3` on PATH. */
+  python?: string;
+  /** `get_current_version()` of its StableHLO: the newest it can write. */
   stablehlo_current: string;
+  /** The PJRT C API version the framework side of this jaxlib speaks. */
+  pjrt_api: string;
   /** Its pinned distributions: jax and jaxlib at one version, and their needs. */
   packages: PythonPin[];
 }
@@ -60,7 +67,8 @@ export interface Lock {
   tools: Record<string, string>;
   /** The traced dependency chain. */
   chain: {
-    jax: { version: string; tag: string };
+    /** the pinned jax; `pjrt_api`: the PJRT C API version its jaxlib speaks */
+    jax: { version: string; tag: string; pjrt_api?: string };
     xla: ChainLink;
     llvm: ChainLink;
     stablehlo: ChainLink;
@@ -70,7 +78,12 @@ export interface Lock {
    * StableHLO version is the plugin's announced minimum. Absent: the plugin
    * announces only `plugin_current`.
    */
-  older_jaxlib?: OlderJaxlib;
+  older_jaxlib?: JaxEnd;
+  /**
+   * The newest jax minor on PyPI the project verifies: it writes the plugin's
+   * announced current StableHLO version (stepping down from its own).
+   */
+  newest_jaxlib?: JaxEnd;
   /** StableHLO versions: what jaxlib knows and what the plugin announces. */
   stablehlo: {
     jaxlib_current: string;
@@ -111,26 +124,47 @@ function checkPins(v: unknown, where: string): void {
 // The older jaxlib's StableHLO version is where the announced range starts:
 // the plugin announces only versions a real jaxlib was seen to write and the
 // reader was seen to read.
+function checkEnd(value: Record<string, unknown>, key: string): string {
+  const o = value[key];
+  if (!isObj(o)) fail(`${key} must be an object`);
+  str(o, "venv", key);
+  if (o.python !== undefined && !/^\d+\.\d+$/.test(String(o.python))) {
+    fail(`${key}.python must be a minor version such as "3.12"`);
+  }
+  parseVersion(str(o, "stablehlo_current", key));
+  str(o, "pjrt_api", key);
+  checkPins(o.packages, `${key}.packages`);
+  const pins = o.packages as PythonPin[];
+  const version = (n: string) => pins.find((p) => normalizeName(p.name) === n)?.version;
+  const jaxlib = version("jaxlib");
+  if (!jaxlib || version("jax") !== jaxlib) {
+    fail(`${key}.packages must pin jax and jaxlib at one version`);
+  }
+  return jaxlib;
+}
+
 function checkOlderJaxlib(value: Record<string, unknown>): void {
   const s = value.stablehlo as Lock["stablehlo"];
-  const o = value.older_jaxlib;
-  if (o === undefined) {
+  const pinned = (value.chain as Lock["chain"]).jax.version;
+  if (value.newest_jaxlib !== undefined) {
+    const jaxlib = checkEnd(value, "newest_jaxlib");
+    if (compareVersions(jaxlib, pinned) <= 0) {
+      fail(`newest_jaxlib's jaxlib ${jaxlib} is not newer than the pinned one`);
+    }
+    const own = (value.newest_jaxlib as JaxEnd).stablehlo_current;
+    if (compareVersions(own, s.plugin_current) < 0) {
+      fail(`newest_jaxlib writes StableHLO ${own}, older than the announced ${s.plugin_current}`);
+    }
+  }
+  if (value.older_jaxlib === undefined) {
     if (s.plugin_minimum !== s.plugin_current) {
       fail("stablehlo.plugin_minimum differs from plugin_current but no older_jaxlib verifies it");
     }
     return;
   }
-  if (!isObj(o)) fail("older_jaxlib must be an object");
-  str(o, "venv", "older_jaxlib");
-  parseVersion(str(o, "stablehlo_current", "older_jaxlib"));
-  checkPins(o.packages, "older_jaxlib.packages");
-  const pins = o.packages as PythonPin[];
-  const version = (n: string) => pins.find((p) => normalizeName(p.name) === n)?.version;
-  const jaxlib = version("jaxlib");
-  if (!jaxlib || version("jax") !== jaxlib) {
-    fail("older_jaxlib.packages must pin jax and jaxlib at one version");
-  }
-  if (compareVersions(jaxlib, (value.chain as Lock["chain"]).jax.version) >= 0) {
+  const o = value.older_jaxlib as JaxEnd;
+  const jaxlib = checkEnd(value, "older_jaxlib");
+  if (compareVersions(jaxlib, pinned) >= 0) {
     fail(`older_jaxlib's jaxlib ${jaxlib} is not older than the pinned one`);
   }
   if (o.stablehlo_current !== s.plugin_minimum) {
@@ -297,31 +331,41 @@ export function pinMismatches(
   return mismatchesOf(lock.python.packages, os, installed);
 }
 
+/** The keys of the range's ends in the lock. */
+export type JaxEndKey = "older_jaxlib" | "newest_jaxlib";
+
 /**
- * pip requirement strings of the older jaxlib's venv (see {@link OlderJaxlib}).
+ * pip requirement strings of one end's venv (see {@link JaxEnd}).
  *
  * @param lock the lock
  * @param os the operating system
- * @returns one `name==version` per applicable pin; empty when the lock has no older jaxlib
+ * @param end which end (default: the older)
+ * @returns one `name==version` per applicable pin; empty when the lock has no such end
  */
-export function olderJaxlibRequirements(lock: Lock, os: LockOs): string[] {
-  return requirementsOf(lock.older_jaxlib?.packages ?? [], os);
+export function olderJaxlibRequirements(
+  lock: Lock,
+  os: LockOs,
+  end: JaxEndKey = "older_jaxlib",
+): string[] {
+  return requirementsOf(lock[end]?.packages ?? [], os);
 }
 
 /**
- * Compares what the older jaxlib's venv holds with its pins.
+ * Compares what one end's venv holds with its pins.
  *
  * @param lock the lock
  * @param os the operating system
  * @param installed normalised name → installed version (absent when not installed)
+ * @param end which end (default: the older)
  * @returns one line per pin that is missing or at another version; empty when all match
  */
 export function olderJaxlibMismatches(
   lock: Lock,
   os: LockOs,
   installed: Record<string, string | null>,
+  end: JaxEndKey = "older_jaxlib",
 ): string[] {
-  return mismatchesOf(lock.older_jaxlib?.packages ?? [], os, installed);
+  return mismatchesOf(lock[end]?.packages ?? [], os, installed);
 }
 
 function cString(s: string): string {
@@ -364,6 +408,10 @@ export function renderVersionsHeader(lock: Lock): string {
     lock.chain.jax.version;
   lines.push("", "// The oldest jaxlib the reader is verified with (it writes the minimum).");
   lines.push(`#define APPLEJAX_OLDEST_JAXLIB ${cString(oldest)}`);
+  const newest = lock.newest_jaxlib?.packages.find((p) => p.name === "jaxlib")?.version ??
+    lock.chain.jax.version;
+  lines.push("", "// The newest jaxlib the reader is verified with.");
+  lines.push(`#define APPLEJAX_NEWEST_JAXLIB ${cString(newest)}`);
   lines.push("", "// Pinned Python distributions (exact versions).");
   for (const p of lock.python.packages) {
     lines.push(`#define APPLEJAX_PIN_${cIdent(p.name)} ${cString(p.version)}`);

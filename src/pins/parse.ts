@@ -128,15 +128,21 @@ export function parseVersion(v: string): [number, number, number] {
 }
 
 /**
- * Compares two `major.minor.patch` versions.
+ * Compares two dotted numeric versions (`1.17.0`, or a PyPI post-release such
+ * as `0.12.0.1`); missing parts count as 0.
  *
  * @returns negative when a < b, zero when equal, positive when a > b
  */
 export function compareVersions(a: string, b: string): number {
-  const pa = parseVersion(a);
-  const pb = parseVersion(b);
-  for (let i = 0; i < 3; i++) {
-    if (pa[i] !== pb[i]) return pa[i] - pb[i];
+  const parts = (v: string) => {
+    if (!/^\d+(\.\d+)+$/.test(v)) throw new Error(`not a dotted numeric version: "${v}"`);
+    return v.split(".").map(Number);
+  };
+  const pa = parts(a);
+  const pb = parts(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
   }
   return 0;
 }
