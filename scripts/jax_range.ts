@@ -37,10 +37,10 @@ import { exists, hostOs, installedVersions, join, ROOT, run, VENV_PYTHON } from 
 import { findPython } from "./python_interpreter.ts";
 
 /**
- * Suites the range venvs leave out: the framework tests need flax, optax,
- * equinox and numpyro, whose releases pin jax versions of their own (they run
- * in the pinned `.venv`); the leak check and the README count are about this
- * checkout, not about a jax version.
+ * Suites the range venvs (and the sanitizer subset) leave out: the framework
+ * tests need flax, optax, equinox and numpyro, whose releases pin jax versions
+ * of their own (they run in the pinned `.venv`); the leak check and the README
+ * count are about this checkout, not about a jax version.
  */
 export const NOT_IN_RANGE: string[] = [
   "test_flax_nnx.py",
@@ -53,7 +53,7 @@ export const NOT_IN_RANGE: string[] = [
 ];
 
 /** One in how many cases of each parametrised test the range venvs run. */
-export const RANGE_STRATIFIED = 6;
+export const RANGE_STRATIFIED = 10;
 
 /** An end's venv, ready. */
 export interface JaxEndVenv {

@@ -33,7 +33,7 @@ import {
   seconds,
   VENV_PYTHON,
 } from "./common.ts";
-import { checkJaxEnd } from "./jax_range.ts";
+import { checkJaxEnd, NOT_IN_RANGE } from "./jax_range.ts";
 
 /** Pass/fail counts parsed from a test runner's output. */
 export interface Counts {
@@ -266,6 +266,34 @@ async function main(): Promise<number> {
     await Deno.remove(d, { recursive: true }).catch(() => {});
   }
 
+  // The longest stage starts first: the whole suite needs only the wheel.
+  const pytestTrack = (async () => {
+    // The whole suite, on both cores; the programs it sends the plugin are
+    // kept for the op-coverage check of the sanitizer subset.
+    await stage("pytest", async () => {
+      if (!(await exists(join(ROOT, "tests", "python")))) {
+        return skip("tests/python does not exist");
+      }
+      const r = await tee([
+        VENV_PYTHON,
+        "-m",
+        "pytest",
+        join(ROOT, "tests", "python"),
+        "-q",
+        "-n",
+        "2",
+        "--dist",
+        "worksteal",
+      ], { APPLEJAX_DUMP_DIR: plainDumps });
+      // Exit 5 means no tests were collected: the suite vanished, which is a failure.
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: parsePytest(r.out),
+        note: exitNote(r.code),
+      };
+    });
+  })();
+
   const mainTrack = (async () => {
     await corpusReady;
     await stage("ctest", async () => {
@@ -294,30 +322,6 @@ async function main(): Promise<number> {
       return {
         status: r.code === 0 ? "ok" : "FAILED",
         counts: parseDenoTest(r.out),
-        note: exitNote(r.code),
-      };
-    });
-    // The whole suite, on both cores; the programs it sends the plugin are
-    // kept for the op-coverage check of the sanitizer subset.
-    await stage("pytest", async () => {
-      if (!(await exists(join(ROOT, "tests", "python")))) {
-        return skip("tests/python does not exist");
-      }
-      const r = await tee([
-        VENV_PYTHON,
-        "-m",
-        "pytest",
-        join(ROOT, "tests", "python"),
-        "-q",
-        "-n",
-        "2",
-        "--dist",
-        "worksteal",
-      ], { APPLEJAX_DUMP_DIR: plainDumps });
-      // Exit 5 means no tests were collected: the suite vanished, which is a failure.
-      return {
-        status: r.code === 0 ? "ok" : "FAILED",
-        counts: parsePytest(r.out),
         note: exitNote(r.code),
       };
     });
@@ -352,14 +356,16 @@ async function main(): Promise<number> {
         note: exitNote(r.code),
       };
     });
-    // A stratified subset of the suite (every test file and function, about
-    // one case in ASAN_STRATIFIED of each; the op-coverage stage checks that
-    // it lowers every op the whole suite lowers) against the sanitized
-    // plugin, the runtimes preloaded into Python (which is not instrumented).
-    // `deno task test-asan` runs the whole suite.
+    // A stratified subset of the op suites (every op-family file and test
+    // function, every named variant, about one case in ASAN_STRATIFIED
+    // otherwise; not the framework suites, whose training steps are long
+    // under ASan and lower no op of their own: the op-coverage stage checks
+    // that the subset lowers every op the whole suite lowers) against the
+    // sanitized plugin, the runtimes preloaded into Python (which is not
+    // instrumented). `deno task test-asan` runs the whole suite.
     await stage("asan pytest", () => {
       if (built.status !== "ok") return skip("sanitizer build failed");
-      return asanPytest(sanitized, ASAN_STRATIFIED, asanDumps);
+      return asanPytest(sanitized, ASAN_STRATIFIED, asanDumps, NOT_IN_RANGE);
     });
   })();
 
@@ -400,7 +406,7 @@ async function main(): Promise<number> {
     }
   })();
 
-  await Promise.all([mainTrack, asanTrack, fuzzTrack, rangeTrack]);
+  await Promise.all([pytestTrack, mainTrack, asanTrack, fuzzTrack, rangeTrack]);
 
   await stage("op coverage", async () => {
     if (!(await exists(plainDumps)) || !(await exists(asanDumps))) {
@@ -437,14 +443,16 @@ async function main(): Promise<number> {
  * pytest on tests/python against a sanitizer build.
  *
  * @param build the build (its plugin library and compiler)
- * @param stratified run one case in this many (1: all)
+ * @param stratified run one case in this many (1: all), every named variant kept
  * @param dumps where the plugin keeps the programs it gets (op coverage)
+ * @param leaveOut suite files not to run (test_leaks.py always is)
  * @returns the stage result
  */
 export async function asanPytest(
   build: SanitizerBuild,
   stratified: number,
   dumps?: string,
+  leaveOut: string[] = [],
 ): Promise<Omit<Stage, "name" | "ms">> {
   const lib = join(build.dir, pluginLibName());
   if (!(await exists(lib))) return { status: "skipped", counts: null, note: `no ${lib}` };
@@ -465,7 +473,10 @@ export async function asanPytest(
     join(ROOT, "tests", "python"),
     "-q",
     `--stratified=${stratified}`,
-    `--ignore=${join(ROOT, "tests", "python", "test_leaks.py")}`,
+    ...(stratified > 1 ? ["--cover-params"] : []),
+    ...[...new Set(["test_leaks.py", ...leaveOut])].map((f) =>
+      `--ignore=${join(ROOT, "tests", "python", f)}`
+    ),
   ], {
     LD_PRELOAD: preload,
     ASAN_OPTIONS: "detect_leaks=0",

@@ -108,8 +108,8 @@ def x64_for_wide_dtypes(request):
 # `--stratified=K` runs about one case in K of every parametrised test, and
 # every test function at least once (so every suite file, which is one op
 # family, and every kind of test in it). `--cover-params` also keeps, per test
-# function, a case for each value of each of its parameters (every dtype, every
-# op name). The choice hashes the test id, so it is the same on every run and
+# function, a case for each value of each of its string-valued parameters (every
+# op name, mode or kind it is parametrised over). The choice hashes the test id, so it is the same on every run and
 # does not alias with a parameter list of length K as every K-th case would.
 # The sanitizer stage and the jax-range ends of `deno task test` run the suite
 # this way (scripts/test.ts, scripts/jax_range.ts); the plain stage runs it all.
@@ -120,7 +120,8 @@ def pytest_addoption(parser):
                    help="keep about 1 in K cases of each parametrised test and every test "
                         "function (default 1: all)")
   parser.addoption("--cover-params", action="store_true",
-                   help="with --stratified: also keep a case for every value of every parameter")
+                   help="with --stratified: also keep a case for every value of every "
+                        "string-valued parameter (op names, modes)")
 
 
 def pytest_configure(config):
@@ -129,9 +130,10 @@ def pytest_configure(config):
       "of `deno task test` do not install (they run with -m 'not frameworks')")
 
 
-def _param_values(item) -> list[tuple[str, str]]:
+def _named_variants(item) -> list[tuple[str, str]]:
+  """The string-valued parameters of a case: op names, modes, kinds."""
   params = getattr(getattr(item, "callspec", None), "params", {})
-  return [(name, repr(value)[:200]) for name, value in params.items()]
+  return [(name, value) for name, value in params.items() if isinstance(value, str)]
 
 
 def stratified(items, k: int, cover_params: bool = False):
@@ -139,10 +141,10 @@ def stratified(items, k: int, cover_params: bool = False):
   import zlib
 
   kept, dropped = [], []
-  covered: dict[tuple, set] = {}  # per test function: the parameter values kept so far
+  covered: dict[tuple, set] = {}  # per test function: the named variants kept so far
   for item in items:
     function = (str(item.path), getattr(item, "originalname", item.name))
-    values = _param_values(item)
+    values = _named_variants(item)
     seen = covered.get(function)
     if (seen is None or (cover_params and any(v not in seen for v in values))
         or zlib.crc32(item.nodeid.encode()) % k == 0):
