@@ -344,18 +344,6 @@ async function main(): Promise<number> {
 
   const asanTrack = (async () => {
     const built = await sanitizerBuilt;
-    await corpusReady;
-    // The reader's tests again under ASan+UBSan: the truncation, corruption
-    // and corpus-mutation cases are where memory errors would hide.
-    await stage("asan ctest", async () => {
-      if (built.status !== "ok") return skip("sanitizer build failed");
-      const r = await tee(["ctest", "--test-dir", sanitized.dir, "--output-on-failure"]);
-      return {
-        status: r.code === 0 ? "ok" : "FAILED",
-        counts: parseCtest(r.out),
-        note: exitNote(r.code),
-      };
-    });
     // A stratified subset of the op suites (every op-family file and test
     // function, every named variant, about one case in ASAN_STRATIFIED
     // otherwise; not the framework suites, whose training steps are long
@@ -370,7 +358,8 @@ async function main(): Promise<number> {
   })();
 
   // The libFuzzer targets, run for a fixed count each (seeds: the corpus;
-  // native/fuzz/regressions first); long runs are `deno task fuzz`.
+  // native/fuzz/regressions first; long runs are `deno task fuzz`), then the
+  // native tests of the same build.
   const fuzzTrack = (async () => {
     const built = await sanitizerBuilt;
     await corpusReady;
@@ -385,6 +374,17 @@ async function main(): Promise<number> {
       ]);
       const rows = r.out.split("\n=== fuzz ===\n")[1]?.trim().split("\n") ?? [];
       return { status: r.code === 0 ? "ok" : "FAILED", counts: null, note: rows.join("; ") };
+    });
+    // The reader's tests again under ASan+UBSan: the truncation, corruption
+    // and corpus-mutation cases are where memory errors would hide.
+    await stage("asan ctest", async () => {
+      if (built.status !== "ok") return skip("sanitizer build failed");
+      const r = await tee(["ctest", "--test-dir", sanitized.dir, "--output-on-failure"]);
+      return {
+        status: r.code === 0 ? "ok" : "FAILED",
+        counts: parseCtest(r.out),
+        note: exitNote(r.code),
+      };
     });
   })();
 
@@ -474,6 +474,13 @@ export async function asanPytest(
     "-q",
     `--stratified=${stratified}`,
     ...(stratified > 1 ? ["--cover-params"] : []),
+    // Two workers: after the whole suite, this is the longest stage, and it
+    // ends the run alone on a core otherwise. ASan's reports reach this
+    // process's output from the workers' inherited stderr.
+    "-n",
+    "2",
+    "--dist",
+    "worksteal",
     ...[...new Set(["test_leaks.py", ...leaveOut])].map((f) =>
       `--ignore=${join(ROOT, "tests", "python", f)}`
     ),
