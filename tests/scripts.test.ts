@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { foreignRpaths, rpathEntries } from "../scripts/wheel.ts";
+import { frameworkPjrtVersion } from "../scripts/jax_range.ts";
+import { pythonCandidates } from "../scripts/python_interpreter.ts";
 import { configureCommand } from "../scripts/build.ts";
 import { dirname, join, parseEnvFile, renderEnvFile, ROOT, shellQuote } from "../scripts/common.ts";
 import { parseCtest, parseDenoTest, parsePytest, sanitizerReports } from "../scripts/test.ts";
@@ -69,4 +72,37 @@ Deno.test("sanitizer reports are counted in test output", () => {
   const out = "==1==ERROR: AddressSanitizer: heap-use-after-free on address\n" +
     "emitter.cc:12:3: runtime error: signed integer overflow\n";
   assert.equal(sanitizerReports(out), 2);
+});
+
+Deno.test("wheel: RPATH entries from readelf, and which would ship a build path", () => {
+  const out = ` 0x000000000000001d (RUNPATH)            Library runpath: ` +
+    `[$ORIGIN/../../mlx/lib:$ORIGIN/../../scipy_openblas32/lib:/work/.venv/lib/mlx/lib:]\n`;
+  const entries = rpathEntries(out);
+  assert.deepEqual(entries, [
+    "$ORIGIN/../../mlx/lib",
+    "$ORIGIN/../../scipy_openblas32/lib",
+    "/work/.venv/lib/mlx/lib",
+  ]);
+  assert.deepEqual(foreignRpaths(entries), ["/work/.venv/lib/mlx/lib"]);
+  assert.deepEqual(foreignRpaths(["$ORIGIN", "${ORIGIN}/x", "@loader_path/../lib"]), []);
+  assert.deepEqual(foreignRpaths(["$ORIGINAL/x"]), ["$ORIGINAL/x"]);
+  assert.deepEqual(rpathEntries("no dynamic section"), []);
+});
+
+Deno.test("jax range: the framework's PJRT version from jaxlib's log", () => {
+  const log = "I1201 pjrt_api.cc:168] The PJRT plugin has PJRT API version 0.112. " +
+    "The framework PJRT API version is 0.116.\n";
+  assert.equal(frameworkPjrtVersion(log), "0.116");
+  assert.equal(frameworkPjrtVersion("nothing logged"), null);
+});
+
+Deno.test("python interpreter: candidates, newest pyenv patch first", () => {
+  const c = pythonCandidates("3.12", "/home/u", ["3.11.7", "3.12.1", "3.12.10", "3.12-dev"]);
+  assert.equal(c[0], "python3.12");
+  assert.deepEqual(c.slice(1, 3), [
+    "/home/u/.pyenv/versions/3.12.10/bin/python3.12",
+    "/home/u/.pyenv/versions/3.12.1/bin/python3.12",
+  ]);
+  assert.ok(c.includes("/usr/bin/python3.12") && c.includes("/opt/homebrew/bin/python3.12"));
+  assert.ok(!c.some((p) => p.includes("3.11.7") || p.includes("3.12-dev")));
 });
