@@ -23,6 +23,7 @@
 
 import { readLock } from "../src/pins/lock.ts";
 import { build } from "./build.ts";
+import { newestWheel } from "./wheel.ts";
 import {
   exists,
   join,
@@ -185,19 +186,6 @@ export const STAGE_ORDER: string[] = [
   "jax newest",
 ];
 
-async function newestWheel(): Promise<string | null> {
-  const dist = join(ROOT, "dist");
-  if (!(await exists(dist))) return null;
-  let best: { path: string; t: number } | null = null;
-  for await (const e of Deno.readDir(dist)) {
-    if (!/^applejax-.*\.whl$/.test(e.name)) continue;
-    const path = join(dist, e.name);
-    const t = (await Deno.stat(path)).mtime?.getTime() ?? 0;
-    if (!best || t > best.t) best = { path, t };
-  }
-  return best?.path ?? null;
-}
-
 async function main(): Promise<number> {
   const began = performance.now();
   const stages: Stage[] = [];
@@ -227,7 +215,8 @@ async function main(): Promise<number> {
     return { status: code === 0 ? "ok" : "FAILED", counts: null, note: exitNote(code) };
   });
   const lock = await readLock(LOCK_PATH);
-  const wheel = await newestWheel();
+  const dist = join(ROOT, "dist");
+  const wheel = (await exists(dist)) ? await newestWheel(dist) : null;
 
   // Four tracks side by side; within a track stages run in order. The
   // sanitizer build starts at once (it is the longest track); ctest, the fuzz

@@ -61,7 +61,7 @@ export function foreignRpaths(entries: string[]): string[] {
  * @param dir the directory (usually dist/)
  * @returns absolute path of the wheel, or null when there is none
  */
-async function newestWheel(dir: string): Promise<string | null> {
+export async function newestWheel(dir: string): Promise<string | null> {
   let best: { path: string; mtime: number } | null = null;
   for await (const e of Deno.readDir(dir)) {
     if (!e.isFile || !/^applejax-.*\.whl$/.test(e.name)) continue;
