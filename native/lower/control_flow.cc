@@ -1,7 +1,15 @@
 // while, if, case and calls.
 //
-// Predicates are evaluated on the host: MLX graphs have no data-dependent
-// control flow, so each loop iteration and each branch choice synchronises.
+// MLX graphs have no data-dependent control flow. Branch choices are read
+// on the host, except inside a traced loop chunk, where both branches run
+// and a select keeps one. Loops run as chunks of many iterations traced
+// into one graph (the emitter's LoopRunner) where their regions allow it:
+// counted loops by their trip count, read once; other loops speculatively,
+// reading the condition once per chunk. The rest run one interpreted
+// iteration at a time, reading the condition back after each.
+#include <cstdio>
+#include <cstdlib>
+
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
@@ -9,6 +17,7 @@
 #include "lower/errors.h"
 #include "lower/indexing.h"
 #include "lower/region_patterns.h"
+#include "lower/threefry.h"
 
 namespace applejax::lower {
 namespace {
@@ -21,26 +30,101 @@ bool host_bool(const mx::array& a) {
 
 // How many iterations a counted loop runs, or nullopt when that cannot be
 // known without reading the condition each time.
-std::optional<int64_t> trip_count(Emitter& em, const CountedLoop& loop, const Values& state) {
+std::optional<int64_t> trip_count(Emitter& em, const ir::Op& op, const CountedLoop& loop,
+                                  const Values& state) {
   const mx::array& i = state[loop.counter];
   if (i.ndim() != 0 || !mx::issubdtype(i.dtype(), mx::integer) || i.dtype() == mx::uint64)
     return std::nullopt;
-  mx::array bound = loop.bound_state
-                        ? state[*loop.bound_state]
-                        : Registry::instance().find("stablehlo.constant")(
-                              em, *loop.bound_constant, {})[0];
-  if (bound.ndim() != 0 || bound.dtype() != i.dtype()) return std::nullopt;
-  mx::array both = mx::astype(mx::stack({i, bound}), mx::int64);
-  both.eval();
-  const int64_t* v = both.data<int64_t>();
+  mx::array bound = loop.bound_state    ? state[*loop.bound_state]
+                    : loop.bound_outer ? em.value(op, *loop.bound_outer)
+                                       : Registry::instance().find("stablehlo.constant")(
+                                             em, *loop.bound_constant, {})[0];
+  mx::array step = loop.step_outer ? em.value(op, *loop.step_outer) : mx::array(1, i.dtype());
+  if (bound.ndim() != 0 || bound.dtype() != i.dtype() || step.ndim() != 0 ||
+      step.dtype() != i.dtype())
+    return std::nullopt;
+  mx::array all = mx::astype(mx::stack({i, bound, step}), mx::int64);
+  all.eval();
+  const int64_t* v = all.data<int64_t>();
+  if (v[2] != 1) return std::nullopt;
   return v[1] > v[0] ? v[1] - v[0] : 0;
+}
+
+// Loops shorter than this run one iteration at a time: tracing a chunk
+// costs more (on MLX's CPU a C++ compile per new fused kernel) than a few
+// interpreted iterations.
+constexpr int64_t kMinChunkTrips = 16;
+// Loops without a trip count run this many iterations exactly first: most
+// end within them, and those need no traced graph at all.
+constexpr int kExactFirstIterations = 2;
+// Chunks are queued without waiting; a sync after this many bounds the
+// work in flight.
+constexpr int kChunksPerSync = 8;
+
+Values outer_of(Emitter& em, const ir::Op& op) {
+  Values outer;
+  for (ir::ValueId id : em.loops()->outer_values(op)) outer.push_back(em.value(op, id));
+  return outer;
+}
+
+// Full chunks of `cap` iterations, then the remainder as chunks of its
+// binary digits, so that one loop traces at most log2(cap) + 1 graphs
+// whatever its trip counts.
+Values run_counted_chunks(Emitter& em, const ir::Op& op, Values state, int64_t trips, int cap) {
+  Values outer = outer_of(em, op);
+  int queued = 0;
+  auto run = [&](int k) {
+    state = em.loops()->run_chunk(op, false, k, state, outer);
+    if (++queued % kChunksPerSync == 0) mx::eval(state);
+    else mx::async_eval(state);
+  };
+  for (; trips >= cap; trips -= cap) run(cap);
+  for (int k = cap / 2; k >= 1; k /= 2)
+    if (trips & k) run(k);
+  return state;
+}
+
+bool exact_condition(Emitter& em, const ir::Op& op, const Values& state) {
+  Values cond = em.run_loop_region(op.regions[0], state);
+  if (cond.size() != 1) fail(op, "while condition must return one value");
+  return host_bool(cond[0]);
+}
+
+// Chunks of 2, 4, 8, ... up to `cap` iterations, each reading the
+// condition back once. Iterations past the loop's end compute on a state
+// the condition rejected (possibly NaN or out-of-range indices, which
+// StableHLO's ops define), and the select discards them, so the result is
+// the exact loop's.
+Values run_speculative(Emitter& em, const ir::Op& op, Values state, int cap) {
+  Values outer = outer_of(em, op);
+  for (int k = std::min(2, cap);; k = std::min(2 * k, cap)) {
+    Values out = em.loops()->run_chunk(op, true, k, state, outer);
+    mx::array more = out.back();
+    out.pop_back();
+    state = std::move(out);
+    if (!host_bool(more)) return state;
+  }
 }
 
 Values while_(Emitter& em, const ir::Op& op, const Values& in) {
   if (op.regions.size() != 2) fail(op, "while needs cond and body regions");
+  if (em.tracing()) fail(op, "a while loop inside a traced loop chunk");
   Values state = in;
+  std::string why;
+  int cap = em.loops() ? em.loops()->chunk_cap(op, &why) : 0;
+  if (!em.loops()) why = "no loop runner";
+  auto log = [&](const std::string& path) {
+    if (em.loops()) em.loops()->log_path(op, path);
+  };
   if (auto loop = counted_loop(op)) {
-    if (auto trips = trip_count(em, *loop, state)) {
+    if (auto trips = trip_count(em, op, *loop, state)) {
+      if (cap > 0 && *trips >= kMinChunkTrips) {
+        log("chunked K=" + std::to_string(cap) + " trips=" + std::to_string(*trips));
+        return run_counted_chunks(em, op, std::move(state), *trips, cap);
+      }
+      log(cap > 0 ? "exact (" + std::to_string(*trips) + " trips, fewer than " +
+                        std::to_string(kMinChunkTrips) + ")"
+                  : "exact (" + why + ")");
       // The condition is never read back: iterations are queued without
       // waiting, with a sync every few to bound the pending graph.
       for (int64_t t = 0; t < *trips; ++t) {
@@ -51,24 +135,45 @@ Values while_(Emitter& em, const ir::Op& op, const Values& in) {
       return state;
     }
   }
-  for (;;) {
-    Values cond = em.run_loop_region(op.regions[0], state);
-    if (cond.size() != 1) fail(op, "while condition must return one value");
-    if (!host_bool(cond[0])) return state;
+  log(cap > 0 ? std::string("speculative") : "exact (" + why + ")");
+  for (int t = 0; cap == 0 || t < kExactFirstIterations; ++t) {
+    if (!exact_condition(em, op, state)) return state;
     state = em.run_loop_region(op.regions[1], state);
     // Evaluating each iteration keeps the graph from growing with the trip
     // count.
     mx::eval(state);
   }
+  return run_speculative(em, op, std::move(state), cap);
+}
+
+// Inside a traced chunk nothing can be read back, so every branch runs and
+// selects keep the chosen one's results.
+Values select_branch(Emitter& em, const ir::Op& op, const mx::array& index) {
+  auto s = em.stream();
+  int64_t n = static_cast<int64_t>(op.regions.size());
+  // Out-of-range indices select the last branch, as on the host path.
+  mx::array i = mx::astype(index, mx::int32, s);
+  Values out = em.run_region(op.regions[n - 1], {});
+  for (int64_t b = n - 2; b >= 0; --b) {
+    Values branch = em.run_region(op.regions[b], {});
+    if (branch.size() != out.size()) fail(op, "branches return different numbers of values");
+    mx::array take = mx::equal(i, mx::array(static_cast<int32_t>(b)), s);
+    for (size_t r = 0; r < out.size(); ++r) out[r] = mx::where(take, branch[r], out[r], s);
+  }
+  return out;
 }
 
 Values if_(Emitter& em, const ir::Op& op, const Values& in) {
   if (op.regions.size() != 2) fail(op, "if needs two branches");
+  if (em.tracing())
+    return select_branch(em, op, mx::logical_not(mx::astype(in[0], mx::bool_, em.stream()),
+                                                 em.stream()));
   return em.run_region(op.regions[host_bool(in[0]) ? 0 : 1], {});
 }
 
 Values case_(Emitter& em, const ir::Op& op, const Values& in) {
   if (op.regions.empty()) fail(op, "case without branches");
+  if (em.tracing()) return select_branch(em, op, in[0]);
   mx::array idx = in[0];
   idx.eval();
   int64_t i = mx::astype(idx, mx::int64).item<int64_t>();
@@ -83,6 +188,10 @@ Values call(Emitter& em, const ir::Op& op, const Values& in) {
   if (!callee) fail(op, "call without callee");
   const ir::Function* fn = em.module().find_function(callee->s);
   if (!fn) fail(op, "calls unknown function @" + callee->s);
+  if (is_threefry2x32(*fn) && in.size() == 4) {
+    auto out = threefry2x32(in[0], in[1], in[2], in[3], em.stream());
+    return {out[0], out[1]};
+  }
   return em.call(*fn, in);
 }
 

@@ -64,8 +64,17 @@ std::vector<std::string> Registry::names() const {
   return out;
 }
 
-Emitter::Emitter(const ir::Module& module, mx::StreamOrDevice stream, RegionCache* cache)
-    : module_(module), stream_(stream), cache_(cache), env_(module.values.size()) {}
+Emitter::Emitter(const ir::Module& module, mx::StreamOrDevice stream, LoopRunner* loops,
+                 bool tracing)
+    : module_(module), stream_(stream), loops_(loops), tracing_(tracing),
+      env_(module.values.size()) {}
+
+void Emitter::bind_outer(const std::vector<ir::ValueId>& ids, const Values& values) {
+  if (ids.size() != values.size())
+    throw LowerError("a loop chunk got " + std::to_string(values.size()) + " outer values for " +
+                     std::to_string(ids.size()));
+  for (size_t i = 0; i < ids.size(); ++i) bind(ids[i], values[i]);
+}
 
 void Emitter::bind(ir::ValueId id, mx::array value) {
   env_.at(id).emplace(std::move(value));
@@ -108,8 +117,8 @@ Values Emitter::run_region(const ir::Region& region, const Values& args) {
 }
 
 Values Emitter::run_loop_region(const ir::Region& region, const Values& args) {
-  if (cache_)
-    if (auto out = cache_->run(region, args)) return std::move(*out);
+  if (loops_)
+    if (auto out = loops_->run_region(region, args)) return std::move(*out);
   return run_region(region, args);
 }
 

@@ -79,33 +79,58 @@ void register_fault_injection(Registry& r);
 // dispatches on call_target_name).
 std::string custom_call_key(std::string_view target);
 
-// Loop regions that a program has traced once into a cached graph
-// (mlx::core::compile); see runtime/program.cc.
-class RegionCache {
+// How a program runs its while loops beyond one interpreted iteration at a
+// time; implemented by runtime/program_loops.cc, which traces loop bodies
+// into mlx::core::compile graphs of many iterations.
+class LoopRunner {
  public:
-  virtual ~RegionCache() = default;
-  // The region's results through its cached graph, or nullopt when it has
-  // none and must be interpreted op by op.
-  virtual std::optional<Values> run(const ir::Region& region, const Values& args) = 0;
+  virtual ~LoopRunner() = default;
+  // The most iterations of `loop` one traced graph may hold, or 0 when the
+  // loop must run one interpreted iteration at a time (then *why says why).
+  virtual int chunk_cap(const ir::Op& loop, std::string* why) = 0;
+  // Values from outside `loop` that its regions read, in the order
+  // run_chunk expects them.
+  virtual const std::vector<ir::ValueId>& outer_values(const ir::Op& loop) = 0;
+  // Runs k iterations of `loop` from `state` as one graph. Counted: the
+  // state after k iterations. Speculative: iterations run only while the
+  // condition holds (later ones leave the state as it was, through select),
+  // and the condition on the final state is appended as one more value.
+  virtual Values run_chunk(const ir::Op& loop, bool speculative, int k, const Values& state,
+                           const Values& outer) = 0;
+  // A loop condition or body through a graph traced once, or nullopt when
+  // it has none and must be interpreted op by op.
+  virtual std::optional<Values> run_region(const ir::Region& region, const Values& args) = 0;
+  // Records which way `loop` ran, once per loop (APPLEJAX_LOG_LOOPS=1).
+  virtual void log_path(const ir::Op& loop, const std::string& path) = 0;
 };
 
 class Emitter {
  public:
-  Emitter(const ir::Module& module, mx::StreamOrDevice stream, RegionCache* cache = nullptr);
+  // `tracing`: the emitter runs inside mlx::core::compile, where no value
+  // can be read back; branches then become selects.
+  Emitter(const ir::Module& module, mx::StreamOrDevice stream, LoopRunner* loops = nullptr,
+          bool tracing = false);
 
   Values call(const ir::Function& fn, const Values& args);
   // Runs the single block of `region` with `args` bound to its arguments and
   // returns the operands of its terminator.
   Values run_region(const ir::Region& region, const Values& args);
-  // run_region for loop conditions and bodies: through the region cache when
-  // the region is in it.
+  // run_region for loop conditions and bodies: through the loop runner's
+  // traced graph when it has one.
   Values run_loop_region(const ir::Region& region, const Values& args);
+  // Binds values defined outside the region about to run (a traced loop
+  // chunk receives them as arguments).
+  void bind_outer(const std::vector<ir::ValueId>& ids, const Values& values);
+  // The current value of `id`, which `op` reads.
+  const mx::array& value(const ir::Op& op, ir::ValueId id) const { return lookup(op, id); }
   // Runs a region written for scalars (a reduce or sort body) on whole
   // arrays: its ops are elementwise, so applying them to arrays computes the
   // body for every element at once. Rank-0 result types are not enforced.
   Values run_region_elementwise(const ir::Region& region, const Values& args);
 
   const ir::Module& module() const { return module_; }
+  LoopRunner* loops() const { return loops_; }
+  bool tracing() const { return tracing_; }
   mx::StreamOrDevice stream() const { return stream_; }
   const ir::Type& type_of(ir::ValueId v) const { return module_.values[v]; }
 
@@ -118,7 +143,8 @@ class Emitter {
 
   const ir::Module& module_;
   mx::StreamOrDevice stream_;
-  RegionCache* cache_;
+  LoopRunner* loops_;
+  bool tracing_;
   std::vector<std::optional<mx::array>> env_;
   // Values of tuple type (stablehlo.tuple results), by value id.
   std::unordered_map<ir::ValueId, Values> tuples_;

@@ -1,5 +1,7 @@
 #include "lower/region_patterns.h"
 
+#include <algorithm>
+
 namespace applejax::lower {
 
 std::string binary_body(const ir::Region& body) {
@@ -79,8 +81,9 @@ std::optional<CountedLoop> counted_loop(const ir::Op& while_op) {
     loop.bound_state = *j;
   } else {
     const ir::Op* k = defining_op(c, compare->operands[1]);
-    if (!k || k->name != "stablehlo.constant") return std::nullopt;
-    loop.bound_constant = k;
+    if (!k) loop.bound_outer = compare->operands[1];
+    else if (k->name == "stablehlo.constant") loop.bound_constant = k;
+    else return std::nullopt;
   }
 
   const ir::Op& ret = b.ops.back();
@@ -93,7 +96,13 @@ std::optional<CountedLoop> counted_loop(const ir::Op& while_op) {
   if (step->operands[0] == i) other = step->operands[1];
   else if (step->operands[1] == i) other = step->operands[0];
   else return std::nullopt;
-  if (!is_scalar_one(defining_op(b, other))) return std::nullopt;
+  if (const ir::Op* one = defining_op(b, other)) {
+    if (!is_scalar_one(one)) return std::nullopt;
+  } else if (std::find(b.arguments.begin(), b.arguments.end(), other) == b.arguments.end()) {
+    loop.step_outer = other;  // a constant hoisted out of the loop
+  } else {
+    return std::nullopt;
+  }
   if (loop.bound_state &&
       (*loop.bound_state == loop.counter ||
        ret.operands[*loop.bound_state] != b.arguments[*loop.bound_state]))

@@ -27,10 +27,15 @@ namespace applejax::lower {
 // condition back to the host.
 struct CountedLoop {
   size_t counter = 0;
-  // The bound is either loop-invariant state (the body returns it unchanged)
-  // or a constant op inside the condition region.
+  // The bound is loop-invariant state (the body returns it unchanged), a
+  // constant op inside the condition region, or a value from outside the
+  // loop (where jaxlib hoists constants to).
   std::optional<size_t> bound_state;
   const ir::Op* bound_constant = nullptr;
+  std::optional<ir::ValueId> bound_outer;
+  // A step defined outside the loop, which must turn out to be 1 when the
+  // loop runs; none when the step is a constant 1 inside the body.
+  std::optional<ir::ValueId> step_outer;
 };
 
 std::optional<CountedLoop> counted_loop(const ir::Op& while_op);

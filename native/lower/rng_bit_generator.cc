@@ -6,12 +6,13 @@
 // (2x32, 20 rounds) hashes one 64-bit counter per pair of outputs; Philox
 // (4x32, 10 rounds) treats the counter as a 128-bit integer and gives four
 // outputs per increment. DEFAULT means Philox, as on XLA:CPU and XLA:GPU.
-// Everything is built from MLX integer ops, so it stays on the device and
-// inside compiled graphs.
+// Everything is built from MLX ops (threefry.cc's on the CPU), so it stays on
+// the device and inside compiled graphs.
 #include <mlx/ops.h>
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/threefry.h"
 
 namespace applejax::lower {
 namespace {
@@ -33,28 +34,9 @@ struct Rng {
   mx::array xor_(const mx::array& a, const mx::array& b) const {
     return mx::bitwise_xor(a, b, s);
   }
-  mx::array rotl(const mx::array& v, int d) const {
-    return mx::bitwise_or(mx::left_shift(v, u32(d), s), mx::right_shift(v, u32(32 - d), s), s);
-  }
-
-  // Threefry-2x32 with 20 rounds (Salmon et al., SC 2011).
   std::array<mx::array, 2> threefry(std::array<mx::array, 2> x, const mx::array& k0,
                                     const mx::array& k1) const {
-    static constexpr int kRot[8] = {13, 15, 26, 6, 17, 29, 16, 24};
-    mx::array k2 = xor_(xor_(u32(0x1BD11BDA), k0), k1);
-    const mx::array ks[3] = {k0, k1, k2};
-    x[0] = add(x[0], k0);
-    x[1] = add(x[1], k1);
-    for (int block = 0; block < 5; ++block) {
-      for (int r = 0; r < 4; ++r) {
-        x[0] = add(x[0], x[1]);
-        x[1] = xor_(x[0], rotl(x[1], kRot[(block % 2) * 4 + r]));
-      }
-      // Key injection after every four rounds.
-      x[0] = add(x[0], ks[(block + 1) % 3]);
-      x[1] = add(add(x[1], ks[(block + 2) % 3]), u32(block + 1));
-    }
-    return x;
+    return threefry2x32(k0, k1, x[0], x[1], s);
   }
 
   // Philox-4x32 with 10 rounds.

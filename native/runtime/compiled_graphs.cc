@@ -32,30 +32,6 @@ std::uintptr_t next_compile_id() {
   return next++;
 }
 
-LoopGraphs::~LoopGraphs() {
-  std::lock_guard<std::mutex> lock(compile_mutex());
-  for (auto& [region, graph] : graphs_)
-    if (graph.fn) mx::detail::compile_erase(mx::detail::compile_cache(), graph.id);
-}
-
-std::optional<lower::Values> LoopGraphs::run(const ir::Region& region,
-                                             const lower::Values& args) {
-  auto it = graphs_.find(&region);
-  if (it == graphs_.end()) return std::nullopt;
-  Graph& graph = it->second;
-  std::lock_guard<std::mutex> lock(compile_mutex());
-  if (!graph.fn) {
-    const ir::Region* r = &region;
-    graph.fn = mx::detail::compile(
-        [this, r](const std::vector<mx::array>& a) {
-          lower::Emitter em(module_, device_);
-          return em.run_region(*r, a);
-        },
-        graph.id);
-  }
-  return graph.fn(args);
-}
-
 namespace {
 bool uses_only(const ir::Region& region, std::unordered_set<ir::ValueId>& defined) {
   for (const auto& block : region.blocks) {

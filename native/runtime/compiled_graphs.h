@@ -1,19 +1,16 @@
 // Shared state for running IR through mlx::core::compile: the lock around
-// MLX's global compile cache, the on/off rule, and the per-program cache of
-// loop regions traced into graphs.
+// MLX's compile cache, the on/off rule and fresh cache ids.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include <mlx/array.h>
 #include <mlx/device.h>
 
 #include "ir/ir.h"
-#include "lower/emitter.h"
 
 namespace applejax::runtime {
 
@@ -31,32 +28,6 @@ bool compile_enabled(mlx::core::Device device);
 // A fresh id for MLX's compile cache; ids are never reused, so an entry can
 // never answer for another program.
 std::uintptr_t next_compile_id();
-
-// Loop conditions and bodies of one program that can be traced: free of
-// host control flow and using no value from outside the region. Each is
-// traced on first use and replayed from MLX's cache afterwards.
-class LoopGraphs : public lower::RegionCache {
- public:
-  LoopGraphs(const ir::Module& module, mlx::core::Device device)
-      : module_(module), device_(device) {}
-  ~LoopGraphs() override;
-  LoopGraphs(const LoopGraphs&) = delete;
-  LoopGraphs& operator=(const LoopGraphs&) = delete;
-
-  void add(const ir::Region* region) { graphs_.emplace(region, Graph{next_compile_id(), {}}); }
-  size_t size() const { return graphs_.size(); }
-
-  std::optional<lower::Values> run(const ir::Region& region, const lower::Values& args) override;
-
- private:
-  struct Graph {
-    std::uintptr_t id;
-    ArrayFn fn;  // built on first use
-  };
-  const ir::Module& module_;
-  mlx::core::Device device_;
-  std::unordered_map<const ir::Region*, Graph> graphs_;
-};
 
 // True when every value `region` uses is defined inside it (its block
 // arguments or its ops' results, at any depth).

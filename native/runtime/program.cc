@@ -47,10 +47,11 @@ bool is_structural(std::string_view name) {
          name == "stablehlo.get_tuple_element";
 }
 
-// Returns whether the region is free of host-side control flow. Traceable,
-// self-contained regions of while loops go into `loops`.
+// Returns whether the region is free of host-side control flow. Every while
+// loop goes into `loops`; with `compile_regions`, so do its traceable,
+// self-contained regions, each to be traced on its own.
 bool check_region(const ir::Region& region, const ir::Module& module,
-                  mx::Device device, LoopGraphs* loops) {
+                  mx::Device device, ProgramLoops& loops, bool compile_regions) {
   bool traceable = true;
   const auto& registry = lower::Registry::instance();
   for (const auto& block : region.blocks) {
@@ -83,10 +84,12 @@ bool check_region(const ir::Region& region, const ir::Module& module,
                       "function on the cpu backend");
       }
       if (lower::reads_host(op)) traceable = false;
+      if (op.name == "stablehlo.while") loops.add_loop(op);
       for (const auto& r : op.regions) {
-        bool region_traceable = check_region(r, module, device, loops);
-        if (loops && region_traceable && op.name == "stablehlo.while" && is_self_contained(r))
-          loops->add(&r);
+        bool region_traceable = check_region(r, module, device, loops, compile_regions);
+        if (compile_regions && region_traceable && op.name == "stablehlo.while" &&
+            is_self_contained(r))
+          loops.add_region(&r);
         traceable = region_traceable && traceable;
       }
     }
@@ -97,14 +100,11 @@ bool check_region(const ir::Region& region, const ir::Module& module,
 
 void Program::check_supported() {
   bool compile = compile_enabled(device_);
-  if (compile) loop_graphs_ = std::make_unique<LoopGraphs>(module_, device_);
+  loops_ = std::make_unique<ProgramLoops>(module_, device_);
   bool traceable = true;
   for (const auto& fn : module_.functions)
-    traceable = check_region(fn.body, module_, device_, loop_graphs_.get()) && traceable;
-  if (traceable && compile) {
-    compile_id_ = next_compile_id();
-    loop_graphs_.reset();  // the whole program is one graph
-  }
+    traceable = check_region(fn.body, module_, device_, *loops_, compile) && traceable;
+  if (traceable && compile) compile_id_ = next_compile_id();
 }
 
 Program::~Program() {
@@ -114,7 +114,7 @@ Program::~Program() {
 }
 
 std::vector<mx::array> Program::interpret(const std::vector<mx::array>& args) const {
-  lower::Emitter emitter(module_, device_, loop_graphs_.get());
+  lower::Emitter emitter(module_, device_, loops_.get());
   std::vector<mx::array> outs = emitter.call(*entry_, args);
   // Readers need row-major contiguous data; make that part of the graph.
   for (auto& o : outs) o = mx::contiguous(o, false, device_);

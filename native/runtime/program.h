@@ -14,6 +14,7 @@
 
 #include "ir/ir.h"
 #include "runtime/compiled_graphs.h"
+#include "runtime/program_loops.h"
 
 namespace applejax::runtime {
 
@@ -52,9 +53,8 @@ class Program {
   // their predicates on the host, which tracing cannot do); 0 otherwise.
   std::uintptr_t compile_id_ = 0;
   mutable ArrayFn compiled_fn_;
-  // With compile on, programs that do have host control flow still trace
-  // their loop bodies; null otherwise.
-  std::unique_ptr<LoopGraphs> loop_graphs_;
+  // How the program's while loops run (traced chunks, traced regions).
+  std::unique_ptr<ProgramLoops> loops_;
 };
 
 }  // namespace applejax::runtime
