@@ -30,8 +30,13 @@ bool host_bool(const mx::array& a) {
 
 // How many iterations a counted loop runs, or nullopt when that cannot be
 // known without reading the condition each time.
-std::optional<int64_t> trip_count(Emitter& em, const ir::Op& op, const CountedLoop& loop,
-                                  const Values& state) {
+struct Trips {
+  int64_t count;
+  int64_t first;  // the counter's initial value
+};
+
+std::optional<Trips> trip_count(Emitter& em, const ir::Op& op, const CountedLoop& loop,
+                                const Values& state) {
   const mx::array& i = state[loop.counter];
   if (i.ndim() != 0 || !mx::issubdtype(i.dtype(), mx::integer) || i.dtype() == mx::uint64)
     return std::nullopt;
@@ -47,7 +52,7 @@ std::optional<int64_t> trip_count(Emitter& em, const ir::Op& op, const CountedLo
   all.eval();
   const int64_t* v = all.data<int64_t>();
   if (v[2] != 1) return std::nullopt;
-  return v[1] > v[0] ? v[1] - v[0] : 0;
+  return Trips{v[1] > v[0] ? v[1] - v[0] : 0, v[0]};
 }
 
 // Loops shorter than this run one iteration at a time: tracing a chunk
@@ -70,11 +75,20 @@ Values outer_of(Emitter& em, const ir::Op& op) {
 // Full chunks of `cap` iterations, then the remainder as chunks of its
 // binary digits, so that one loop traces at most log2(cap) + 1 graphs
 // whatever its trip counts.
-Values run_counted_chunks(Emitter& em, const ir::Op& op, Values state, int64_t trips, int cap) {
+// Chunks whose counter range [i, i + k) lies inside every stacked output
+// defer those rows' writes to the chunk's end (chunk_rows.h).
+Values run_counted_chunks(Emitter& em, const ir::Op& op, Values state, Trips t, int cap) {
   Values outer = outer_of(em, op);
+  const std::vector<size_t>& stacked = em.loops()->stacked_slots(op);
+  int64_t trips = t.count, i = t.first;
   int queued = 0;
   auto run = [&](int k) {
-    state = em.loops()->run_chunk(op, false, k, state, outer);
+    bool inside = !stacked.empty() && i >= 0;
+    for (size_t slot : stacked)
+      inside = inside && state[slot].ndim() > 0 && i + k <= state[slot].shape()[0];
+    state = em.loops()->run_chunk(op, inside ? ChunkKind::kCountedStacked : ChunkKind::kCounted,
+                                  k, state, outer);
+    i += k;
     if (++queued % kChunksPerSync == 0) mx::eval(state);
     else mx::async_eval(state);
   };
@@ -98,7 +112,7 @@ bool exact_condition(Emitter& em, const ir::Op& op, const Values& state) {
 Values run_speculative(Emitter& em, const ir::Op& op, Values state, int cap) {
   Values outer = outer_of(em, op);
   for (int k = std::min(2, cap);; k = std::min(2 * k, cap)) {
-    Values out = em.loops()->run_chunk(op, true, k, state, outer);
+    Values out = em.loops()->run_chunk(op, ChunkKind::kSpeculative, k, state, outer);
     mx::array more = out.back();
     out.pop_back();
     state = std::move(out);
@@ -118,16 +132,19 @@ Values while_(Emitter& em, const ir::Op& op, const Values& in) {
   };
   if (auto loop = counted_loop(op)) {
     if (auto trips = trip_count(em, op, *loop, state)) {
-      if (cap > 0 && *trips >= kMinChunkTrips) {
-        log("chunked K=" + std::to_string(cap) + " trips=" + std::to_string(*trips));
+      if (cap > 0 && trips->count >= kMinChunkTrips) {
+        log("chunked K=" + std::to_string(cap) + " trips=" + std::to_string(trips->count) +
+            (em.loops()->stacked_slots(op).empty()
+                 ? std::string()
+                 : " stacked=" + std::to_string(em.loops()->stacked_slots(op).size())));
         return run_counted_chunks(em, op, std::move(state), *trips, cap);
       }
-      log(cap > 0 ? "exact (" + std::to_string(*trips) + " trips, fewer than " +
+      log(cap > 0 ? "exact (" + std::to_string(trips->count) + " trips, fewer than " +
                         std::to_string(kMinChunkTrips) + ")"
                   : "exact (" + why + ")");
       // The condition is never read back: iterations are queued without
       // waiting, with a sync every few to bound the pending graph.
-      for (int64_t t = 0; t < *trips; ++t) {
+      for (int64_t t = 0; t < trips->count; ++t) {
         state = em.run_loop_region(op.regions[1], state);
         if (t % 16 == 15) mx::eval(state);
         else mx::async_eval(state);

@@ -82,6 +82,13 @@ std::string custom_call_key(std::string_view target);
 // How a program runs its while loops beyond one interpreted iteration at a
 // time; implemented by runtime/program_loops.cc, which traces loop bodies
 // into mlx::core::compile graphs of many iterations.
+// How run_chunk runs a chunk: counted iterations (rows read at the counter
+// gathered per chunk), the same with the rows written at the counter
+// deferred to the chunk's end, or speculative iterations.
+enum class ChunkKind { kCounted, kCountedStacked, kSpeculative };
+
+class ChunkRows;
+
 class LoopRunner {
  public:
   virtual ~LoopRunner() = default;
@@ -95,8 +102,11 @@ class LoopRunner {
   // state after k iterations. Speculative: iterations run only while the
   // condition holds (later ones leave the state as it was, through select),
   // and the condition on the final state is appended as one more value.
-  virtual Values run_chunk(const ir::Op& loop, bool speculative, int k, const Values& state,
+  virtual Values run_chunk(const ir::Op& loop, ChunkKind kind, int k, const Values& state,
                            const Values& outer) = 0;
+  // The state slots of a counted loop that kCountedStacked defers
+  // (chunk_rows.h); each must hold rows [i0, i0 + k) of a chunk.
+  virtual const std::vector<size_t>& stacked_slots(const ir::Op& loop) = 0;
   // A loop condition or body through a graph traced once, or nullopt when
   // it has none and must be interpreted op by op.
   virtual std::optional<Values> run_region(const ir::Region& region, const Values& args) = 0;
@@ -130,6 +140,9 @@ class Emitter {
 
   const ir::Module& module() const { return module_; }
   LoopRunner* loops() const { return loops_; }
+  // Set while a traced counted chunk runs (chunk_rows.h).
+  ChunkRows* chunk_rows() const { return rows_; }
+  void set_chunk_rows(ChunkRows* rows) { rows_ = rows; }
   bool tracing() const { return tracing_; }
   mx::StreamOrDevice stream() const { return stream_; }
   const ir::Type& type_of(ir::ValueId v) const { return module_.values[v]; }
@@ -145,6 +158,7 @@ class Emitter {
   mx::StreamOrDevice stream_;
   LoopRunner* loops_;
   bool tracing_;
+  ChunkRows* rows_ = nullptr;
   std::vector<std::optional<mx::array>> env_;
   // Values of tuple type (stablehlo.tuple results), by value id.
   std::unordered_map<ir::ValueId, Values> tuples_;

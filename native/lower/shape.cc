@@ -6,6 +6,7 @@
 #include <mlx/ops.h>
 
 #include "lower/dilation.h"
+#include "lower/chunk_rows.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/shape_rules.h"
@@ -105,6 +106,8 @@ Values dynamic_slice(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   if (in.empty()) fail(op, "dynamic_slice needs an operand");
   mx::Shape sizes = to_shape(int_list(op, "slice_sizes"));
+  if (ChunkRows* rows = em.chunk_rows())
+    if (auto row = rows->read(in, sizes)) return {*row};
   Values starts(in.begin() + 1, in.end());
   auto clamped = clamped_starts(em, op, in[0], sizes, starts);
   std::vector<int> axes(clamped.size());
@@ -117,6 +120,8 @@ Values dynamic_slice(Emitter& em, const ir::Op& op, const Values& in) {
 Values dynamic_update_slice(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   if (in.size() < 2) fail(op, "dynamic_update_slice needs an operand and an update");
+  if (ChunkRows* rows = em.chunk_rows())
+    if (rows->write(in)) return {in[0]};
   const mx::array& update = in[1];
   Values starts(in.begin() + 2, in.end());
   auto clamped = clamped_starts(em, op, in[0], update.shape(), starts);

@@ -9,8 +9,10 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "lower/chunk_rows.h"
 #include "lower/errors.h"
 #include "lower/loop_analysis.h"
+#include "lower/region_patterns.h"
 
 namespace applejax::runtime {
 
@@ -66,6 +68,10 @@ void ProgramLoops::add_loop(const ir::Op& op) {
                  lower::lowered_op_count(op.regions[1], module_);
     loop.cap = std::min(limit, floor_pow2(std::max<size_t>(1, kOpsPerChunk / std::max<size_t>(1, ops))));
     loop.outer = lower::outer_values(op);
+    if (auto counted = lower::counted_loop(op)) {
+      loop.counter = counted->counter;
+      loop.stacked = lower::stacked_output_slots(op, module_, counted->counter);
+    }
   }
   loops_.emplace(&op, std::move(loop));
 }
@@ -83,6 +89,11 @@ int ProgramLoops::chunk_cap(const ir::Op& op, std::string* why) {
   return loop.cap;
 }
 
+const std::vector<size_t>& ProgramLoops::stacked_slots(const ir::Op& op) {
+  std::lock_guard<std::mutex> lock(compile_mutex());
+  return loop_of(op).stacked;
+}
+
 const std::vector<ir::ValueId>& ProgramLoops::outer_values(const ir::Op& op) {
   std::lock_guard<std::mutex> lock(compile_mutex());
   return loop_of(op).outer;
@@ -90,45 +101,56 @@ const std::vector<ir::ValueId>& ProgramLoops::outer_values(const ir::Op& op) {
 
 // The traced function takes the state followed by the outer values; each
 // trace gets a fresh emitter, so nothing of the caller's is captured.
-ArrayFn ProgramLoops::trace_chunk(const ir::Op& op, const Loop& loop, bool speculative,
+ArrayFn ProgramLoops::trace_chunk(const ir::Op& op, const Loop& loop, lower::ChunkKind kind,
                                   int k) const {
   const ir::Module& module = module_;
   mx::Device device = device_;
-  const std::vector<ir::ValueId>* outer = &loop.outer;
-  return [&module, device, &op, outer, speculative, k](const std::vector<mx::array>& args) {
-    size_t n = args.size() - outer->size();
+  const Loop* l = &loop;
+  return [&module, device, &op, l, kind, k](const std::vector<mx::array>& args) {
+    size_t n = args.size() - l->outer.size();
     lower::Emitter em(module, device, nullptr, /*tracing=*/true);
-    em.bind_outer(*outer, lower::Values(args.begin() + n, args.end()));
+    em.bind_outer(l->outer, lower::Values(args.begin() + n, args.end()));
     lower::Values state(args.begin(), args.begin() + n);
     auto cond = [&](const lower::Values& s) {
       lower::Values c = em.run_region(op.regions[0], s);
       if (c.size() != 1) lower::fail(op, "while condition must return one value");
       return c[0];
     };
-    for (int i = 0; i < k; ++i) {
-      if (!speculative) {
-        state = em.run_region(op.regions[1], state);
-        continue;
+    if (kind == lower::ChunkKind::kSpeculative) {
+      for (int i = 0; i < k; ++i) {
+        mx::array go = cond(state);
+        lower::Values next = em.run_region(op.regions[1], state);
+        if (next.size() != state.size()) lower::fail(op, "while body changes the state's arity");
+        for (size_t j = 0; j < state.size(); ++j)
+          state[j] = mx::where(go, next[j], state[j], device);
       }
-      mx::array go = cond(state);
-      lower::Values next = em.run_region(op.regions[1], state);
-      if (next.size() != state.size()) lower::fail(op, "while body changes the state's arity");
-      for (size_t j = 0; j < state.size(); ++j) state[j] = mx::where(go, next[j], state[j], device);
+      state.push_back(cond(state));
+      return std::vector<mx::array>(state.begin(), state.end());
     }
-    if (speculative) state.push_back(cond(state));
+    if (!l->counter) lower::fail(op, "a counted chunk of a loop without a counter");
+    static const std::vector<size_t> none;
+    lower::ChunkRows rows(state, *l->counter,
+                          kind == lower::ChunkKind::kCountedStacked ? l->stacked : none, k, device);
+    em.set_chunk_rows(&rows);
+    for (int i = 0; i < k; ++i) {
+      rows.begin_iteration(i, state[*l->counter]);
+      state = em.run_region(op.regions[1], state);
+    }
+    em.set_chunk_rows(nullptr);
+    rows.finish(state);
     return std::vector<mx::array>(state.begin(), state.end());
   };
 }
 
-lower::Values ProgramLoops::run_chunk(const ir::Op& op, bool speculative, int k,
+lower::Values ProgramLoops::run_chunk(const ir::Op& op, lower::ChunkKind kind, int k,
                                       const lower::Values& state, const lower::Values& outer) {
   std::lock_guard<std::mutex> lock(compile_mutex());
   Loop& loop = loop_of(op);
-  auto [it, fresh] = loop.chunks.try_emplace({speculative, k}, Graph{0, {}});
+  auto [it, fresh] = loop.chunks.try_emplace({kind, k}, Graph{0, {}});
   Graph& graph = it->second;
   if (fresh) {
     graph.id = next_compile_id();
-    graph.fn = mx::detail::compile(trace_chunk(op, loop, speculative, k), graph.id);
+    graph.fn = mx::detail::compile(trace_chunk(op, loop, kind, k), graph.id);
   }
   std::vector<mx::array> args(state.begin(), state.end());
   args.insert(args.end(), outer.begin(), outer.end());

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,8 +38,9 @@ class ProgramLoops : public lower::LoopRunner {
 
   int chunk_cap(const ir::Op& loop, std::string* why) override;
   const std::vector<ir::ValueId>& outer_values(const ir::Op& loop) override;
-  lower::Values run_chunk(const ir::Op& loop, bool speculative, int k, const lower::Values& state,
-                          const lower::Values& outer) override;
+  lower::Values run_chunk(const ir::Op& loop, lower::ChunkKind kind, int k,
+                          const lower::Values& state, const lower::Values& outer) override;
+  const std::vector<size_t>& stacked_slots(const ir::Op& loop) override;
   std::optional<lower::Values> run_region(const ir::Region& region,
                                           const lower::Values& args) override;
   void log_path(const ir::Op& loop, const std::string& path) override;
@@ -52,11 +54,13 @@ class ProgramLoops : public lower::LoopRunner {
     int cap = 0;
     std::string why;  // when cap is 0
     std::vector<ir::ValueId> outer;
-    std::map<std::pair<bool, int>, Graph> chunks;  // by (speculative, k)
+    std::optional<size_t> counter;  // counted loops
+    std::vector<size_t> stacked;    // see stacked_slots
+    std::map<std::pair<lower::ChunkKind, int>, Graph> chunks;
     bool logged = false;
   };
   Loop& loop_of(const ir::Op& loop);
-  ArrayFn trace_chunk(const ir::Op& op, const Loop& loop, bool speculative, int k) const;
+  ArrayFn trace_chunk(const ir::Op& op, const Loop& loop, lower::ChunkKind kind, int k) const;
 
   const ir::Module& module_;
   mlx::core::Device device_;
