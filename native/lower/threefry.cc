@@ -1,11 +1,15 @@
 #include "lower/threefry.h"
 
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <set>
 #include <vector>
 
 #include <mlx/allocator.h>
 #include <mlx/backend/cpu/encoder.h>
+#include <mlx/backend/cuda/cuda.h>
+#include <mlx/fast.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
@@ -59,10 +63,21 @@ class Threefry2x32 : public mx::Primitive {
       uint32_t* r0 = o0.data<uint32_t>();
       uint32_t* r1 = o1.data<uint32_t>();
       const size_t n = o0.size();
-      const bool one_key = k0.size() == 1 && k1.size() == 1;
+      // Two loops, so that the common one (one key for all counters) has
+      // no per-element choice and vectorises.
+      if (k0.size() == 1 && k1.size() == 1) {
+        const uint32_t key0 = a[0], key1 = b[0];
+        for (size_t i = 0; i < n; ++i) {
+          uint32_t v0 = x[i], v1 = y[i];
+          hash_pair(key0, key1, v0, v1);
+          r0[i] = v0;
+          r1[i] = v1;
+        }
+        return;
+      }
       for (size_t i = 0; i < n; ++i) {
         uint32_t v0 = x[i], v1 = y[i];
-        hash_pair(one_key ? a[0] : a[i], one_key ? b[0] : b[i], v0, v1);
+        hash_pair(a[i], b[i], v0, v1);
         r0[i] = v0;
         r1[i] = v1;
       }
@@ -104,6 +119,55 @@ std::array<mx::array, 2> threefry_ops(const mx::array& k0, const mx::array& k1,
   return x;
 }
 
+// On MLX's CUDA backend, one kernel: compile fuses the unrolled ops into
+// chains of bounded depth, a dozen launches per hash. The same rounds as
+// hash_pair; `info` holds the element count and whether one key serves all.
+constexpr const char* kCudaHeader = R"(
+__device__ inline unsigned int applejax_rotl(unsigned int v, unsigned int d) {
+  return (v << d) | (v >> (32u - d));
+}
+)";
+constexpr const char* kCudaSource = R"(
+  unsigned int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (unsigned int)info[0]) return;
+  const unsigned int rot[8] = {13u, 15u, 26u, 6u, 17u, 29u, 16u, 24u};
+  unsigned int a = info[1] ? k0[0] : k0[i];
+  unsigned int b = info[1] ? k1[0] : k1[i];
+  unsigned int ks[3] = {a, b, a ^ b ^ 0x1BD11BDAu};
+  unsigned int x = c0[i] + a, y = c1[i] + b;
+  for (int block = 0; block < 5; ++block) {
+    for (int r = 0; r < 4; ++r) {
+      x += y;
+      y = applejax_rotl(y, rot[(block % 2) * 4 + r]) ^ x;
+    }
+    x += ks[(block + 1) % 3];
+    y += ks[(block + 2) % 3] + (unsigned int)(block + 1);
+  }
+  o0[i] = x;
+  o1[i] = y;
+)";
+
+std::array<mx::array, 2> threefry_cuda(const mx::array& k0, const mx::array& k1,
+                                       const mx::array& c0, const mx::array& c1,
+                                       const mx::Shape& shape, mx::StreamOrDevice s) {
+  static const mx::fast::CustomKernelFunction kernel = mx::fast::cuda_kernel(
+      "applejax_threefry2x32", {"k0", "k1", "c0", "c1", "info"}, {"o0", "o1"}, kCudaSource,
+      kCudaHeader, /*ensure_row_contiguous=*/true);
+  int64_t n = 1;
+  for (int d : shape) n *= d;
+  if (n > std::numeric_limits<int32_t>::max())
+    throw std::invalid_argument("threefry2x32 over more than 2^31 - 1 counters");
+  bool one_key = k0.size() == 1 && k1.size() == 1;
+  auto key = [&](const mx::array& k) {
+    return one_key ? mx::reshape(k, {1}, s) : mx::broadcast_to(k, shape, s);
+  };
+  mx::array info = mx::array({static_cast<int32_t>(n), one_key ? 1 : 0}, {2}, mx::int32);
+  int threads = static_cast<int>(std::max<int64_t>(n, 1));
+  auto out = kernel({key(k0), key(k1), c0, c1, info}, {shape, shape}, {mx::uint32, mx::uint32},
+                    {threads, 1, 1}, {256, 1, 1}, {}, std::nullopt, false, s);
+  return {out[0], out[1]};
+}
+
 // The u32 values of every constant in `region`, at any depth.
 void constants_of(const ir::Region& region, std::vector<std::vector<uint32_t>>& out,
                   int depth) {
@@ -135,7 +199,10 @@ std::array<mx::array, 2> threefry2x32(const mx::array& k0, const mx::array& k1,
   mx::Stream stream = mx::to_stream(s);
   mx::Shape shape = mx::broadcast_shapes(x0.shape(), x1.shape());
   mx::array c0 = mx::broadcast_to(x0, shape, s), c1 = mx::broadcast_to(x1, shape, s);
-  if (stream.device.type != mx::Device::cpu) return threefry_ops(k0, k1, {c0, c1}, s);
+  if (stream.device.type != mx::Device::cpu) {
+    if (mx::cu::is_available()) return threefry_cuda(k0, k1, c0, c1, shape, s);
+    return threefry_ops(k0, k1, {c0, c1}, s);
+  }
   auto flat_key = [&](const mx::array& k) {
     if (k.size() == 1) return mx::reshape(k, {}, s);
     return mx::contiguous(mx::broadcast_to(k, shape, s), false, s);

@@ -14,7 +14,8 @@ namespace applejax::lower {
 
 // Hashes the counter pairs (x0[i], x1[i]) under the key (k0, k1); keys are
 // u32 scalars or arrays shaped like the counters. On MLX's CPU this is one
-// primitive (a loop over the elements); on GPUs the unrolled MLX ops, which
+// primitive (a loop over the elements), on MLX's CUDA backend one kernel;
+// on Metal (not run yet: no Mac here) the unrolled MLX ops, which
 // mlx::core::compile fuses.
 std::array<mlx::core::array, 2> threefry2x32(const mlx::core::array& k0,
                                              const mlx::core::array& k1,

@@ -21,9 +21,10 @@ using ArrayFn =
 // under this lock, whichever thread drops the last reference to a program.
 std::mutex& compile_mutex();
 
-// Whether programs on `device` go through mlx::core::compile
-// (APPLEJAX_COMPILE overrides the per-device default).
-bool compile_enabled(mlx::core::Device device);
+// Whether a program on `device` whose largest result has
+// `largest_elements` elements goes through mlx::core::compile
+// (APPLEJAX_COMPILE overrides the default).
+bool compile_enabled(mlx::core::Device device, int64_t largest_elements);
 
 // A fresh id for MLX's compile cache; ids are never reused, so an entry can
 // never answer for another program.

@@ -5,6 +5,7 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include <algorithm>
 #include <atomic>
 #include <limits>
 #include <cstdlib>
@@ -96,10 +97,22 @@ bool check_region(const ir::Region& region, const ir::Module& module,
   }
   return traceable;
 }
+int64_t largest_result(const ir::Region& region, const ir::Module& module) {
+  int64_t most = 0;
+  for (const auto& block : region.blocks)
+    for (const auto& op : block.ops) {
+      for (ir::ValueId v : op.results)
+        if (module.values[v].is_tensor()) most = std::max(most, module.values[v].num_elements());
+      for (const auto& r : op.regions) most = std::max(most, largest_result(r, module));
+    }
+  return most;
+}
 }  // namespace
 
 void Program::check_supported() {
-  bool compile = compile_enabled(device_);
+  int64_t largest = 0;
+  for (const auto& fn : module_.functions) largest = std::max(largest, largest_result(fn.body, module_));
+  bool compile = compile_enabled(device_, largest);
   loops_ = std::make_unique<ProgramLoops>(module_, device_);
   bool traceable = true;
   for (const auto& fn : module_.functions)
