@@ -199,6 +199,9 @@ std::array<mx::array, 2> threefry2x32(const mx::array& k0, const mx::array& k1,
   mx::Stream stream = mx::to_stream(s);
   mx::Shape shape = mx::broadcast_shapes(x0.shape(), x1.shape());
   mx::array c0 = mx::broadcast_to(x0, shape, s), c1 = mx::broadcast_to(x1, shape, s);
+  // Nothing to hash; custom kernels and primitives would launch over no
+  // elements (MLX's CUDA backend crashed on that).
+  if (c0.size() == 0) return {mx::zeros(shape, mx::uint32, s), mx::zeros(shape, mx::uint32, s)};
   if (stream.device.type != mx::Device::cpu) {
     if (mx::cu::is_available()) return threefry_cuda(k0, k1, c0, c1, shape, s);
     return threefry_ops(k0, k1, {c0, c1}, s);

@@ -130,6 +130,10 @@ MORE_DRAWS = {
     "randint_u8": lambda k: jax.random.randint(k, (20,), 0, 200, dtype=jnp.uint8),
     "uniform_bf16": lambda k: jax.random.uniform(k, (10,), dtype=jnp.bfloat16),
     "normal_f16": lambda k: jax.random.normal(k, (10,), dtype=jnp.float16),
+    # No counters to hash, and (below) enough that the cpu device compiles the program.
+    "bits_empty": lambda k: jax.random.bits(k, (0,)),
+    "split_none": lambda k: jax.vmap(jax.random.key_data)(jax.random.split(k, 0)),
+    "normal_large": lambda k: jax.random.normal(k, (1 << 18,)),
 }
 
 
