@@ -90,7 +90,7 @@ def machine() -> dict:
       "mlx": md.version("mlx"),
       "mlx device": str(mx.default_device()),
       "plugin": os.environ.get("APPLEJAX_PLUGIN_PATH", "the installed wheel"),
-      "APPLEJAX_COMPILE": os.environ.get("APPLEJAX_COMPILE", "unset (mx.compile on a GPU device, interpreted on the CPU)"),
+      "APPLEJAX_COMPILE": os.environ.get("APPLEJAX_COMPILE", "unset (mx.compile on a GPU device; on the CPU for programs with a result of 2^18+ elements)"),
       "APPLEJAX_BLAS": os.environ.get("APPLEJAX_BLAS", "unset (plugin's OpenBLAS)"),
       "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "unset (one per core)"),
       "MLX sgemm 512x512x512 (in this process)": f"{sgemm_ms:.2f} ms",

@@ -110,11 +110,16 @@ std::vector<size_t> stacked_output_slots(const ir::Op& loop, const ir::Module& m
 ChunkRows::ChunkRows(const Values& state, size_t counter, const std::vector<size_t>& written,
                      int k, mx::StreamOrDevice s)
     : s_(s), k_(k), i0_(mx::astype(state[counter], mx::int32, s)) {
+  std::unordered_map<std::uintptr_t, int> slots_per_array;
+  for (const mx::array& a : state) ++slots_per_array[a.id()];
   for (size_t slot = 0; slot < state.size(); ++slot)
     if (slot != counter && state[slot].ndim() > 0) inputs_.emplace(state[slot].id(), state[slot]);
   for (size_t slot : written) {
-    written_.emplace(state[slot].id(), slot);
+    // Writes are told apart by the array they go into, so a slot that
+    // starts out as the same array as another one (two outputs made from
+    // one zeros) is written as usual.
     inputs_.erase(state[slot].id());
+    if (slots_per_array[state[slot].id()] == 1) written_.emplace(state[slot].id(), slot);
   }
 }
 

@@ -441,6 +441,19 @@ def test_scan_stacked_outputs_of_several_dtypes(mps, cpu, length, reverse):
   assert_exact([i, *ys], [wi, *wys])  # not accumulated: exact
 
 
+def twin_outputs(xs):
+  # Two stacked outputs of one shape and dtype (their buffers may start as
+  # one array), one of them the row just read, and the carry read back.
+  def body(c, x):
+    return c * 0.5 + x, (c, x, c + 1.0)
+  return lax.scan(body, jnp.zeros(3, np.float32), xs)
+
+
+@pytest.mark.parametrize("length", [17, 300])
+def test_scan_with_twin_stacked_outputs(check, length):
+  check(twin_outputs, np.sin(np.arange(3 * length, dtype=np.float32)).reshape(length, 3))
+
+
 @pytest.mark.parametrize("length", [1, 300])
 def test_lax_map(check, length):
   check(mapped, np.sin(np.arange(4 * length, dtype=np.float32)).reshape(length, 4))
