@@ -106,18 +106,22 @@ def fori_jax(n):
   return jax.jit(lambda c: lax.fori_loop(0, n, lambda i, c: c * 1.0001 + 1.0, c)), (f32_ones(),)
 
 
-def fori_mlx(n):
-  step = mx.compile(lambda c: c * 1.0001 + 1.0)
-
+def mlx_steps(step, init, n):
+  """run() for an MLX-native loop of n steps from init() whose control does
+  not depend on the state: it evaluates every EVAL_EVERY steps and at the end."""
   def run():
-    c = mx.array(f32_ones())
+    c = init()
     for i in range(n):
       c = step(c)
-      if (i + 1) % EVAL_EVERY == 0:  # control does not depend on c: eval every N steps
+      if (i + 1) % EVAL_EVERY == 0:
         mx.eval(c)
     mx.eval(c)
     return c, n
   return run
+
+
+def fori_mlx(n):
+  return mlx_steps(mx.compile(lambda c: c * 1.0001 + 1.0), lambda: mx.array(f32_ones()), n)
 
 
 # 2. while_loop with a counter in the state.
@@ -216,17 +220,7 @@ def split_jax(n):
 def split_mlx(n):
   # mx.random.split is MLX's own key scheme (also Threefry-based, but the keys
   # it makes differ from JAX's): same work per step, different numbers.
-  step = mx.compile(lambda k: mx.random.split(k)[0])
-
-  def run():
-    k = mx.random.key(0)
-    for i in range(n):
-      k = step(k)
-      if (i + 1) % EVAL_EVERY == 0:  # control does not depend on k: eval every N steps
-        mx.eval(k)
-    mx.eval(k)
-    return k, n
-  return run
+  return mlx_steps(mx.compile(lambda k: mx.random.split(k)[0]), lambda: mx.random.key(0), n)
 
 
 def key_summary(out):

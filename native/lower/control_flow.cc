@@ -74,9 +74,9 @@ Values outer_of(Emitter& em, const ir::Op& op) {
 
 // Full chunks of `cap` iterations, then the remainder as chunks of its
 // binary digits, so that one loop traces at most log2(cap) + 1 graphs
-// whatever its trip counts.
-// Chunks whose counter range [i, i + k) lies inside every stacked output
-// defer those rows' writes to the chunk's end (chunk_rows.h).
+// whatever its trip counts. Chunks whose counter range [i, i + k) lies
+// inside every stacked output defer those rows' writes to the chunk's end
+// (chunk_rows.h).
 Values run_counted_chunks(Emitter& em, const ir::Op& op, Values state, Trips t, int cap) {
   Values outer = outer_of(em, op);
   const std::vector<size_t>& stacked = em.loops()->stacked_slots(op);

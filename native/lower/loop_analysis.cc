@@ -94,4 +94,11 @@ std::vector<ir::ValueId> outer_values(const ir::Op& op) {
   return out;
 }
 
+std::vector<ir::ValueId> outer_values(const ir::Region& region) {
+  std::unordered_set<ir::ValueId> defined, seen;
+  std::vector<ir::ValueId> out;
+  collect_outer(region, defined, seen, out);
+  return out;
+}
+
 }  // namespace applejax::lower

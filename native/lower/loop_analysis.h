@@ -24,5 +24,7 @@ size_t lowered_op_count(const ir::Region& region, const ir::Module& module);
 // Values that the regions of `op` read but do not define (closures), in
 // first-use order.
 std::vector<ir::ValueId> outer_values(const ir::Op& op);
+// The same for one region; empty when the region is self-contained.
+std::vector<ir::ValueId> outer_values(const ir::Region& region);
 
 }  // namespace applejax::lower

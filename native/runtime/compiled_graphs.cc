@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <string_view>
-#include <unordered_set>
 
 namespace applejax::runtime {
 
@@ -32,27 +31,6 @@ bool compile_enabled(mx::Device device, int64_t largest_elements) {
 std::uintptr_t next_compile_id() {
   static std::atomic<std::uintptr_t> next{1};
   return next++;
-}
-
-namespace {
-bool uses_only(const ir::Region& region, std::unordered_set<ir::ValueId>& defined) {
-  for (const auto& block : region.blocks) {
-    defined.insert(block.arguments.begin(), block.arguments.end());
-    for (const auto& op : block.ops) {
-      for (ir::ValueId v : op.operands)
-        if (!defined.count(v)) return false;
-      for (const auto& r : op.regions)
-        if (!uses_only(r, defined)) return false;
-      defined.insert(op.results.begin(), op.results.end());
-    }
-  }
-  return true;
-}
-}  // namespace
-
-bool is_self_contained(const ir::Region& region) {
-  std::unordered_set<ir::ValueId> defined;
-  return uses_only(region, defined);
 }
 
 }  // namespace applejax::runtime

@@ -30,8 +30,4 @@ bool compile_enabled(mlx::core::Device device, int64_t largest_elements);
 // never answer for another program.
 std::uintptr_t next_compile_id();
 
-// True when every value `region` uses is defined inside it (its block
-// arguments or its ops' results, at any depth).
-bool is_self_contained(const ir::Region& region);
-
 }  // namespace applejax::runtime

@@ -16,6 +16,7 @@
 #include "runtime/memory_limits.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/loop_analysis.h"
 #include "vhlo/reader.h"
 
 namespace applejax::runtime {
@@ -89,7 +90,7 @@ bool check_region(const ir::Region& region, const ir::Module& module,
       for (const auto& r : op.regions) {
         bool region_traceable = check_region(r, module, device, loops, compile_regions);
         if (compile_regions && region_traceable && op.name == "stablehlo.while" &&
-            is_self_contained(r))
+            lower::outer_values(r).empty())
           loops.add_region(&r);
         traceable = region_traceable && traceable;
       }
