@@ -34,6 +34,7 @@ Registry build_registry() {
   register_fft(r);
   register_rng_bit_generator(r);
   register_custom_call(r);
+  register_fast(r);
   register_linalg(r);
   register_fault_injection(r);
   return r;

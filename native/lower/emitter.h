@@ -72,6 +72,7 @@ void register_select_and_scatter(Registry& r);
 void register_fft(Registry& r);
 void register_rng_bit_generator(Registry& r);
 void register_custom_call(Registry& r);
+void register_fast(Registry& r);  // the passes' fused ops
 void register_linalg(Registry& r);
 void register_fault_injection(Registry& r);
 

@@ -17,6 +17,7 @@
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/loop_analysis.h"
+#include "passes/pipeline.h"
 #include "vhlo/reader.h"
 
 namespace applejax::runtime {
@@ -26,6 +27,7 @@ namespace mx = mlx::core;
 std::shared_ptr<Program> Program::from_artifact(std::span<const uint8_t> bytes,
                                                 mx::Device device) {
   ir::Module module = vhlo::read_artifact(bytes);
+  passes::run_pipeline(module);
   auto program = std::shared_ptr<Program>(new Program(std::move(module), device));
   program->check_supported();
   return program;

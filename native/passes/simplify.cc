@@ -1,0 +1,134 @@
+// simplify: the no-op wrappers and identities JAX emits, removed so the
+// fusion patterns see one canonical form.
+//   broadcast_in_dim / reshape / convert / transpose to the same type  -> operand
+//   broadcast_in_dim(broadcast_in_dim(x))                               -> one broadcast
+//   reshape(reshape(x))                                                 -> one reshape
+//   x * 1, x + 0 (integers), max(x, -inf), min(x, +inf), and(x, true),
+//   or(x, false), select(constant predicate, a, b)                      -> x, a or b
+// Each is exact: x * 1 keeps NaN and the sign of zero; x + 0 is only taken
+// for integers because -0.0 + 0.0 is +0.0.
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "passes/match.h"
+#include "passes/pass.h"
+#include "passes/rewriter.h"
+
+namespace applejax::passes {
+namespace {
+
+bool is_identity(const std::vector<int64_t>& perm) {
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (perm[i] != static_cast<int64_t>(i)) return false;
+  return true;
+}
+
+// The operand a binary op reduces to when its other operand is the splat
+// `unit` (both orders when commutative); nullopt otherwise.
+std::optional<ir::ValueId> drops_unit(const Uses& u, const ir::Op& op, double unit,
+                                      bool commutative) {
+  if (op.operands.size() != 2) return std::nullopt;
+  const ir::Type& out = u.type(op.results[0]);
+  for (int side = 0; side < (commutative ? 2 : 1); ++side) {
+    ir::ValueId keep = op.operands[side], other = op.operands[1 - side];
+    std::optional<double> s = splat_value(u, other);
+    if (s && *s == unit && u.type(keep) == out) return keep;
+  }
+  return std::nullopt;
+}
+
+std::optional<ir::ValueId> identity_of(const Uses& u, const ir::Op& op) {
+  if (op.results.size() != 1 || op.operands.empty()) return std::nullopt;
+  const ir::Type& out = u.type(op.results[0]);
+  const std::string& n = op.name;
+  if (n == "stablehlo.reshape" || n == "stablehlo.convert")
+    return u.type(op.operands[0]) == out ? std::optional(op.operands[0]) : std::nullopt;
+  if (n == "stablehlo.broadcast_in_dim") {
+    const ir::Attribute* d = op.attr("broadcast_dimensions");
+    if (d && u.type(op.operands[0]) == out && is_identity(d->ints())) return op.operands[0];
+    return std::nullopt;
+  }
+  if (n == "stablehlo.transpose") {
+    const ir::Attribute* p = op.attr("permutation");
+    if (p && u.type(op.operands[0]) == out && is_identity(p->ints())) return op.operands[0];
+    return std::nullopt;
+  }
+  bool is_float = ir::is_float(out.element), is_int = ir::is_integer(out.element);
+  bool is_bool = out.element == ir::ElementType::kI1;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  if (n == "stablehlo.multiply" && (is_float || is_int)) return drops_unit(u, op, 1, true);
+  if ((n == "stablehlo.add") && is_int) return drops_unit(u, op, 0, true);
+  if ((n == "stablehlo.subtract") && is_int) return drops_unit(u, op, 0, false);
+  // maximum propagates NaN in StableHLO, so max(x, -inf) is x for every x.
+  if (n == "stablehlo.maximum" && is_float) return drops_unit(u, op, -kInf, true);
+  if (n == "stablehlo.minimum" && is_float) return drops_unit(u, op, kInf, true);
+  if (n == "stablehlo.and" && is_bool) return drops_unit(u, op, 1, true);
+  if (n == "stablehlo.or" && is_bool) return drops_unit(u, op, 0, true);
+  if (n == "stablehlo.select" && op.operands.size() == 3 &&
+      u.type(op.operands[0]).element == ir::ElementType::kI1) {
+    std::optional<double> c = splat_value(u, op.operands[0]);
+    if (!c) return std::nullopt;
+    ir::ValueId pick = *c != 0 ? op.operands[1] : op.operands[2];
+    if (u.type(pick) == out) return pick;
+  }
+  return std::nullopt;
+}
+
+// broadcast_in_dim of a broadcast_in_dim, as one op: operand dim i lands
+// where the inner op put it and the outer op then moved it.
+std::optional<ir::Op> merged_chain(const Uses& u, const ir::Op& op) {
+  if (op.results.size() != 1 || op.operands.size() != 1) return std::nullopt;
+  if (op.name == "stablehlo.broadcast_in_dim") {
+    const ir::Op* inner = def_is(u, op.operands[0], "stablehlo.broadcast_in_dim");
+    const ir::Attribute* outer_dims = op.attr("broadcast_dimensions");
+    const ir::Attribute* inner_dims = inner ? inner->attr("broadcast_dimensions") : nullptr;
+    if (!outer_dims || !inner_dims) return std::nullopt;
+    std::vector<int64_t> o = outer_dims->ints(), i = inner_dims->ints(), d;
+    for (int64_t k : i) {
+      if (k < 0 || k >= static_cast<int64_t>(o.size())) return std::nullopt;
+      d.push_back(o[k]);
+    }
+    ir::Op merged = make_op(op.name, {inner->operands[0]}, op.results, op);
+    merged.attributes = op.attributes;
+    for (auto& [name, value] : merged.attributes)
+      if (name == "broadcast_dimensions") value = ints_attr(d);
+    return merged;
+  }
+  if (op.name == "stablehlo.reshape") {
+    const ir::Op* inner = def_is(u, op.operands[0], "stablehlo.reshape");
+    if (!inner) return std::nullopt;
+    ir::Op merged = make_op(op.name, {inner->operands[0]}, op.results, op);
+    merged.attributes = op.attributes;
+    return merged;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool simplify(ir::Module& m) {
+  bool changed = false;
+  // Each round sees the last round's merges; chains are short.
+  for (int round = 0; round < 8; ++round) {
+    Uses u(m);
+    Rewriter rw(m);
+    for_each_block(m, [&](ir::Block& b) {
+      for (const ir::Op& op : b.ops) {
+        if (std::optional<ir::ValueId> same = identity_of(u, op)) {
+          rw.replace_uses(op.results[0], *same);
+          rw.erase(&op);
+        } else if (std::optional<ir::Op> merged = merged_chain(u, op)) {
+          std::vector<ir::Op> ops;
+          ops.push_back(std::move(*merged));
+          rw.replace(&op, std::move(ops));
+        }
+      }
+    });
+    if (!rw.apply()) break;
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace applejax::passes
