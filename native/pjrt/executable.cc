@@ -184,7 +184,9 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
     }
     auto done = std::make_shared<runtime::Event>();
 
-    exe->client->worker.post([compiled, inputs, outputs, done] {
+    uint64_t posted = compiled->program->stats() ? runtime::now_ns() : 0;
+    exe->client->worker.post([compiled, inputs, outputs, done, posted] {
+      if (auto* stats = compiled->program->stats()) stats->queue_ns += runtime::now_ns() - posted;
       auto fail = [&](const std::string& message) {
         for (auto& o : outputs) o->ready->set_error(message);
         done->set_error(message);

@@ -6,6 +6,7 @@
 #include <mlx/transforms.h>
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <limits>
 #include <cstdlib>
@@ -24,11 +25,58 @@ namespace applejax::runtime {
 
 namespace mx = mlx::core;
 
+namespace {
+
+size_t count_ops(const ir::Region& r) {
+  size_t n = 0;
+  for (const auto& b : r.blocks)
+    for (const auto& op : b.ops) {
+      ++n;
+      for (const auto& inner : op.regions) n += count_ops(inner);
+    }
+  return n;
+}
+
+// Ops of the entry function and what it reaches through nested regions
+// (private functions the passes inlined no longer run).
+size_t count_ops(const ir::Module& m) {
+  const ir::Function* entry = m.entry();
+  return entry ? count_ops(entry->body) : 0;
+}
+
+void count_fused(const ir::Region& r, std::map<std::string, int>& n) {
+  for (const auto& b : r.blocks)
+    for (const auto& op : b.ops) {
+      if (op.name == "stablehlo.custom_call")
+        if (const ir::Attribute* t = op.attr("call_target_name"); t && t->s.starts_with("applejax.fast."))
+          ++n[t->s.substr(14)];
+      for (const auto& inner : op.regions) count_fused(inner, n);
+    }
+}
+
+std::string fused_summary(const ir::Module& m) {
+  std::map<std::string, int> n;
+  if (const ir::Function* entry = m.entry()) count_fused(entry->body, n);
+  std::string out;
+  for (const auto& [k, c] : n) out += (out.empty() ? "" : ", ") + k + " x" + std::to_string(c);
+  return out;
+}
+
+}  // namespace
+
 std::shared_ptr<Program> Program::from_artifact(std::span<const uint8_t> bytes,
                                                 mx::Device device) {
   ir::Module module = vhlo::read_artifact(bytes);
+  std::shared_ptr<ProgramStats> stats =
+      register_stats(module.name.empty() ? "program" : module.name);
+  if (stats) stats->ops_read = count_ops(module);
   passes::run_pipeline(module);
+  if (stats) {
+    stats->ops_after_passes = count_ops(module);
+    stats->fused = fused_summary(module);
+  }
   auto program = std::shared_ptr<Program>(new Program(std::move(module), device));
+  program->stats_ = std::move(stats);
   program->check_supported();
   return program;
 }
@@ -143,17 +191,31 @@ std::vector<mx::array> Program::interpret(const std::vector<mx::array>& args) co
 // call, evaluating loop predicates on the host.
 std::vector<mx::array> Program::run(const std::vector<mx::array>& args) const {
   std::vector<mx::array> outs;
+  uint64_t start = stats_ ? now_ns() : 0;
+  auto evaluate = [&] {
+    if (stats_) {
+      uint64_t built = now_ns();
+      stats_->build_ns += built - start;
+      stats_->nodes = count_nodes(outs);
+      start = now_ns();
+    }
+    mx::eval(outs);
+    if (stats_) {
+      stats_->eval_ns += now_ns() - start;
+      ++stats_->executes;
+    }
+  };
   if (compile_id_ != 0) {
     std::lock_guard<std::mutex> lock(compile_mutex());
     if (!compiled_fn_)
       compiled_fn_ = mx::detail::compile(
           [this](const std::vector<mx::array>& a) { return interpret(a); }, compile_id_);
     outs = compiled_fn_(args);
-    mx::eval(outs);
+    evaluate();
     return outs;
   }
   outs = interpret(args);
-  mx::eval(outs);
+  evaluate();
   return outs;
 }
 

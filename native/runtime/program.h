@@ -15,6 +15,7 @@
 #include "ir/ir.h"
 #include "runtime/compiled_graphs.h"
 #include "runtime/program_loops.h"
+#include "runtime/stats.h"
 
 namespace applejax::runtime {
 
@@ -33,6 +34,9 @@ class Program {
   // Builds the graph for the entry function and evaluates it. Runs on the
   // worker thread only.
   std::vector<mlx::core::array> run(const std::vector<mlx::core::array>& args) const;
+
+  // The APPLEJAX_STATS record of this program; null when stats are off.
+  ProgramStats* stats() const { return stats_.get(); }
 
   // Whether run() goes through mlx::core::compile (see program.cc).
   bool compiled() const { return compile_id_ != 0; }
@@ -55,6 +59,7 @@ class Program {
   mutable ArrayFn compiled_fn_;
   // How the program's while loops run (traced chunks, traced regions).
   std::unique_ptr<ProgramLoops> loops_;
+  std::shared_ptr<ProgramStats> stats_;
 };
 
 }  // namespace applejax::runtime

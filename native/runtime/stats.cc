@@ -1,0 +1,80 @@
+#include "runtime/stats.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_set>
+
+namespace applejax::runtime {
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::vector<std::shared_ptr<ProgramStats>> all;
+  ~Registry() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (all.empty()) return;
+    std::fprintf(stderr,
+                 "applejax stats (host µs per execute: queued / graph built / eval until ready)\n"
+                 "%-40s %8s %7s %7s %8s %8s %8s %6s  %s\n",
+                 "program", "executes", "ops in", "ops out", "queue", "build", "eval", "nodes",
+                 "fused");
+    for (const auto& s : all) {
+      uint64_t n = s->executes.load();
+      double d = n ? 1e3 * static_cast<double>(n) : 1;
+      std::fprintf(stderr, "%-40.40s %8llu %7zu %7zu %8.1f %8.1f %8.1f %6llu  %s\n",
+                   s->name.c_str(), static_cast<unsigned long long>(n), s->ops_read,
+                   s->ops_after_passes, s->queue_ns.load() / d, s->build_ns.load() / d,
+                   s->eval_ns.load() / d, static_cast<unsigned long long>(s->nodes.load()),
+                   s->fused.c_str());
+    }
+  }
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+bool stats_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("APPLEJAX_STATS");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+std::shared_ptr<ProgramStats> register_stats(std::string name) {
+  if (!stats_enabled()) return nullptr;
+  auto s = std::make_shared<ProgramStats>();
+  s->name = std::move(name);
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  r.all.push_back(s);
+  return s;
+}
+
+size_t count_nodes(const std::vector<mlx::core::array>& outputs) {
+  // Outputs of one multi-output primitive count once.
+  std::unordered_set<std::uintptr_t> seen, primitives;
+  std::vector<mlx::core::array> stack(outputs.begin(), outputs.end());
+  while (!stack.empty()) {
+    mlx::core::array a = stack.back();
+    stack.pop_back();
+    if (!seen.insert(a.id()).second || !a.has_primitive()) continue;
+    primitives.insert(a.primitive_id());
+    for (const auto& in : a.inputs()) stack.push_back(in);
+  }
+  return primitives.size();
+}
+
+uint64_t now_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace applejax::runtime
