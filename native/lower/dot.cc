@@ -61,6 +61,18 @@ std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
   return out;
 }
 
+// Transposes and reshapes only where they change something: each one the
+// graph holds is a node MLX dispatches on every call.
+mx::array permuted(const mx::array& a, const std::vector<int>& perm, mx::StreamOrDevice s) {
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (perm[i] != static_cast<int>(i)) return mx::transpose(a, perm, s);
+  return a;
+}
+
+mx::array reshaped(const mx::array& a, const mx::Shape& shape, mx::StreamOrDevice s) {
+  return a.shape() == shape ? a : mx::reshape(a, shape, s);
+}
+
 Values dot_general(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   const mx::array &lhs = in[0], &rhs = in[1];
@@ -78,12 +90,11 @@ Values dot_general(Emitter& em, const ir::Op& op, const Values& in) {
   mx::Dtype out_dtype = result_dtype(em, op);
   int B = product(op, lhs, l.batch), M = product(op, lhs, l.free),
       K = product(op, lhs, l.contract), N = product(op, rhs, r.free);
-  mx::array a = mx::reshape(
-      mx::transpose(lhs, concat({&l.batch, &l.free, &l.contract}), s),
-      {B, M, K}, s);
-  mx::array b = mx::reshape(
-      mx::transpose(rhs, concat({&r.batch, &r.contract, &r.free}), s),
-      {B, K, N}, s);
+  // Without batch dimensions the product is a plain matrix product.
+  mx::Shape a_shape = B == 1 && l.batch.empty() ? mx::Shape{M, K} : mx::Shape{B, M, K};
+  mx::Shape b_shape = B == 1 && l.batch.empty() ? mx::Shape{K, N} : mx::Shape{B, K, N};
+  mx::array a = reshaped(permuted(lhs, concat({&l.batch, &l.free, &l.contract}), s), a_shape, s);
+  mx::array b = reshaped(permuted(rhs, concat({&r.batch, &r.contract, &r.free}), s), b_shape, s);
 
   mx::array c = [&] {
     if (mx::issubdtype(out_dtype, mx::inexact)) {
@@ -92,16 +103,16 @@ Values dot_general(Emitter& em, const ir::Op& op, const Values& in) {
                         s);
     }
     mx::array prod = mx::multiply(
-        mx::expand_dims(mx::astype(a, out_dtype, s), 3, s),
-        mx::expand_dims(mx::astype(b, out_dtype, s), 1, s), s);
-    return mx::sum(prod, 2, false, s);
+        mx::expand_dims(mx::astype(a, out_dtype, s), -1, s),
+        mx::expand_dims(mx::astype(b, out_dtype, s), -3, s), s);
+    return mx::sum(prod, -2, false, s);
   }();
 
   mx::Shape out_shape;
   for (int d : l.batch) out_shape.push_back(lhs.shape()[d]);
   for (int d : l.free) out_shape.push_back(lhs.shape()[d]);
   for (int d : r.free) out_shape.push_back(rhs.shape()[d]);
-  return {mx::reshape(c, out_shape, s)};
+  return {reshaped(c, out_shape, s)};
 }
 
 // stablehlo.dot is the legacy spelling: matrix/vector products only.

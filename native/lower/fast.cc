@@ -8,6 +8,8 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include <algorithm>
+
 #include "lower/emitter.h"
 #include "lower/errors.h"
 
@@ -82,6 +84,50 @@ Values layer_norm(Emitter& em, const ir::Op& op, const Values& in) {
   return {mx::fast::layer_norm(in[0], n.weight, n.bias, n.eps, em.stream())};
 }
 
+// c + x @ w with x [..., K], w [K, N], c [N] or the result's shape.
+Values addmm(Emitter& em, const ir::Op& op, const Values& in) {
+  if (in.size() != 3) fail(op, "fused addmm needs (c, x, w)");
+  auto s = em.stream();
+  const mx::array &c = in[0], &x = in[1], &w = in[2];
+  if (x.ndim() < 1 || w.ndim() != 2 || x.shape(-1) != w.shape(0) ||
+      !mx::issubdtype(x.dtype(), mx::floating) || x.dtype() != w.dtype() || c.dtype() != x.dtype())
+    fail(op, "fused addmm operands do not form x[..., K] @ w[K, N] of one float type");
+  mx::Shape out_shape = x.shape();
+  out_shape.back() = w.shape(1);
+  if (!(c.ndim() == 1 && c.shape(0) == w.shape(1)) && c.shape() != out_shape)
+    fail(op, "fused addmm bias is neither [N] nor the result's shape");
+  int m = static_cast<int>(x.size() / std::max<size_t>(1, x.shape(-1)));
+  if (x.shape(-1) == 0) m = static_cast<int>(x.size() == 0 ? 0 : 1);
+  mx::array x2 = x.ndim() == 2 ? x : mx::reshape(x, {m, x.shape(-1)}, s);
+  mx::array c2 = c.ndim() <= 2 ? c : mx::reshape(c, {m, w.shape(1)}, s);
+  mx::array r = mx::addmm(c2, x2, w, 1.0f, 1.0f, s);
+  return {r.shape() == out_shape ? r : mx::reshape(r, out_shape, s)};
+}
+
+// q, k, v as [B, N, T|S, H]; the mask: "" (none), "causal" (T == S) or
+// "bias" (a fourth operand [B, N, T, S] added to the scores).
+Values sdpa(Emitter& em, const ir::Op& op, const Values& in) {
+  const ir::Attribute* scale = op.attr("scale");
+  const ir::Attribute* mask = op.attr("mask");
+  if (!scale || !mask) fail(op, "fused attention without 'scale' and 'mask'");
+  bool bias = mask->s == "bias";
+  if (in.size() != (bias ? 4u : 3u) || (!bias && !mask->s.empty() && mask->s != "causal"))
+    fail(op, "fused attention operands do not match its mask '" + mask->s + "'");
+  const mx::array &q = in[0], &k = in[1], &v = in[2];
+  for (const mx::array& a : in)
+    if (a.ndim() != 4 || a.dtype() != q.dtype()) fail(op, "fused attention operands are not 4-D of one type");
+  if (!mx::issubdtype(q.dtype(), mx::floating) || k.shape(0) != q.shape(0) ||
+      k.shape(1) != q.shape(1) || v.shape(0) != q.shape(0) || v.shape(1) != q.shape(1) ||
+      k.shape(3) != q.shape(3) || v.shape(2) != k.shape(2) ||
+      (mask->s == "causal" && q.shape(2) != k.shape(2)))
+    fail(op, "fused attention shapes do not fit [B, N, T, H] x [B, N, S, H]");
+  std::optional<mx::array> arr;
+  if (bias) arr = in[3];
+  return {mx::fast::scaled_dot_product_attention(q, k, v, static_cast<float>(scale->f),
+                                                 bias ? "array" : mask->s, arr, {}, false,
+                                                 em.stream())};
+}
+
 }  // namespace
 
 void register_fast(Registry& r) {
@@ -89,6 +135,8 @@ void register_fast(Registry& r) {
   r.add(custom_call_key("applejax.fast.log_softmax"), log_softmax);
   r.add(custom_call_key("applejax.fast.rms_norm"), rms_norm);
   r.add(custom_call_key("applejax.fast.layer_norm"), layer_norm);
+  r.add(custom_call_key("applejax.fast.addmm"), addmm);
+  r.add(custom_call_key("applejax.fast.sdpa"), sdpa);
 }
 
 }  // namespace applejax::lower

@@ -15,14 +15,28 @@
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/region_patterns.h"
+#include <optional>
+
 #include "lower/shape_rules.h"
 
 namespace applejax::lower {
 namespace {
 
 Values simple_reduce(const std::string& body, const mx::array& x, const mx::array& init,
-                     const std::vector<int>& axes, mx::StreamOrDevice s) {
+                     const std::vector<int>& axes, bool init_is_identity, mx::StreamOrDevice s) {
   bool is_bool = x.dtype() == mx::bool_;
+  // The passes found the init to be the body's identity (passes/simplify.cc):
+  // combining with it changes nothing, and costs a kernel on the GPU.
+  if (init_is_identity) {
+    std::optional<mx::array> r;
+    if (body == "stablehlo.add") r = mx::sum(x, axes, false, s);
+    if (body == "stablehlo.multiply") r = mx::prod(x, axes, false, s);
+    if (body == "stablehlo.maximum") r = mx::max(x, axes, false, s);
+    if (body == "stablehlo.minimum") r = mx::min(x, axes, false, s);
+    if (body == "stablehlo.and" && is_bool) r = mx::all(x, axes, false, s);
+    if (body == "stablehlo.or" && is_bool) r = mx::any(x, axes, false, s);
+    if (r) return {r->dtype() == x.dtype() ? *r : mx::astype(*r, x.dtype(), s)};
+  }
   if (body == "stablehlo.add") return {mx::add(mx::sum(x, axes, false, s), init, s)};
   if (body == "stablehlo.multiply") return {mx::multiply(mx::prod(x, axes, false, s), init, s)};
   if (body == "stablehlo.maximum") return {mx::maximum(mx::max(x, axes, false, s), init, s)};
@@ -113,7 +127,8 @@ Values reduce(Emitter& em, const ir::Op& op, const Values& in) {
   bool empty = false;
   for (int a : axes) empty = empty || xs[0].shape(a) == 0;
   if (k == 1 && !empty) {
-    Values fast = simple_reduce(binary_body(op.regions[0]), xs[0], inits[0], axes, em.stream());
+    Values fast = simple_reduce(binary_body(op.regions[0]), xs[0], inits[0], axes,
+                                op.attr("applejax.init_is_identity") != nullptr, em.stream());
     if (!fast.empty()) return fast;
   }
   return tree_reduce(em, op, xs, inits, axes);

@@ -1,5 +1,8 @@
 // dce: removes ops whose results nobody reads and that have no effects
 // (effects.h). Blocks are walked backwards so a chain dies in one sweep.
+#include <string>
+#include <unordered_set>
+
 #include "passes/effects.h"
 #include "passes/match.h"
 #include "passes/pass.h"
@@ -31,6 +34,43 @@ void sweep(ir::Region& region, std::vector<uint32_t>& count, Rewriter& rw) {
     }
 }
 
+void symbols_in(const ir::Attribute& a, std::unordered_set<std::string>& out) {
+  if (a.kind == ir::Attribute::Kind::kSymbolRef) out.insert(a.s);
+  for (const ir::Attribute& e : a.array) symbols_in(e, out);
+  for (const auto& [name, e] : a.dict) symbols_in(e, out);
+}
+
+void symbols_in(const ir::Region& r, std::unordered_set<std::string>& out) {
+  for (const ir::Block& b : r.blocks)
+    for (const ir::Op& op : b.ops) {
+      for (const auto& [name, a] : op.attributes) symbols_in(a, out);
+      for (const ir::Region& inner : op.regions) symbols_in(inner, out);
+    }
+}
+
+// Private functions nothing names any more (inline_calls copied them into
+// their callers) go too; composites name their decompositions, so those stay.
+bool drop_unreferenced_functions(ir::Module& m) {
+  const ir::Function* entry = m.entry();
+  bool changed = false;
+  for (bool again = true; again;) {
+    again = false;
+    std::unordered_set<std::string> named;
+    for (const ir::Function& fn : m.functions) symbols_in(fn.body, named);
+    std::vector<ir::Function> kept;
+    for (ir::Function& fn : m.functions) {
+      if (&fn != entry && fn.is_public == false && !named.count(fn.name)) {
+        again = changed = true;
+        continue;
+      }
+      kept.push_back(std::move(fn));
+    }
+    m.functions = std::move(kept);
+    entry = m.entry();
+  }
+  return changed;
+}
+
 }  // namespace
 
 bool dce(ir::Module& m) {
@@ -39,7 +79,8 @@ bool dce(ir::Module& m) {
   for (ir::ValueId v = 0; v < count.size(); ++v) count[v] = uses.count(v);
   Rewriter rw(m);
   for (ir::Function& fn : m.functions) sweep(fn.body, count, rw);
-  return rw.apply();
+  bool changed = rw.apply();
+  return drop_unreferenced_functions(m) || changed;
 }
 
 }  // namespace applejax::passes

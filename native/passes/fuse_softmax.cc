@@ -25,6 +25,27 @@ struct Shifted {
   std::vector<ir::ValueId> internal;
 };
 
+// The axes of x that the max over y (axes of y) becomes when x is
+// transpose(y, perm) and the max is transposed the same way:
+// jax.nn.dot_product_attention takes the max before moving the heads.
+std::optional<std::vector<int64_t>> transposed_axes(const Uses& u, ir::ValueId x, ir::ValueId y_max,
+                                                    const ir::Op& max_transpose,
+                                                    const Reduction& r) {
+  const ir::Op* xt = def_is(u, x, "stablehlo.transpose");
+  if (!xt || r.input != xt->operands[0] || r.axes.size() != 1) return std::nullopt;
+  const ir::Attribute* p = xt->attr("permutation");
+  const ir::Attribute* q = max_transpose.attr("permutation");
+  if (!p || !q) return std::nullopt;
+  std::vector<int64_t> perm = p->ints(), expected;
+  int64_t a = r.axes[0], at = -1;
+  for (size_t j = 0; j < perm.size(); ++j) {
+    if (perm[j] == a) at = static_cast<int64_t>(j);
+    else expected.push_back(perm[j] - (perm[j] > a));
+  }
+  if (at < 0 || q->ints() != expected || u.count(y_max) != 1) return std::nullopt;
+  return std::vector<int64_t>{at};
+}
+
 // s = x - bcast(max over A of x): returns x and A.
 std::optional<Shifted> shifted_input(const Uses& u, ir::ValueId s) {
   const ir::Op* sub = def_is(u, s, "stablehlo.subtract");
@@ -34,10 +55,22 @@ std::optional<Shifted> shifted_input(const Uses& u, ir::ValueId s) {
   const ir::Op* b = def_is(u, row_max, "stablehlo.broadcast_in_dim");
   if (!b || !used_once(u, row_max)) return std::nullopt;
   ir::ValueId m = peel_unit_dims(u, b->operands[0]);
-  std::optional<Reduction> r = reduction_of(u, m, "stablehlo.maximum", kNegInf);
-  if (!r || r->input != x || u.count(m) != 1) return std::nullopt;
-  if (!broadcast_rows(u, row_max, shape, r->axes)) return std::nullopt;
-  return Shifted{x, r->axes, {s, row_max, m}};
+  std::vector<ir::ValueId> internal{s, row_max, m};
+  std::vector<int64_t> axes;
+  if (const ir::Op* mt = def_is(u, m, "stablehlo.transpose")) {
+    ir::ValueId y_max = mt->operands[0];
+    std::optional<Reduction> r = reduction_of(u, y_max, "stablehlo.maximum", kNegInf);
+    std::optional<std::vector<int64_t>> a = r ? transposed_axes(u, x, y_max, *mt, *r) : std::nullopt;
+    if (!a || u.count(m) != 1) return std::nullopt;
+    axes = *a;
+    internal.push_back(y_max);
+  } else {
+    std::optional<Reduction> r = reduction_of(u, m, "stablehlo.maximum", kNegInf);
+    if (!r || r->input != x || u.count(m) != 1) return std::nullopt;
+    axes = r->axes;
+  }
+  if (!broadcast_rows(u, row_max, shape, axes)) return std::nullopt;
+  return Shifted{x, axes, internal};
 }
 
 // bcast(reduce add over A of e), possibly through unit-dim wrappers and
@@ -54,7 +87,7 @@ std::optional<ir::ValueId> row_sum(const Uses& u, ir::ValueId v, const std::vect
     internal.push_back(t);
     t = peel_unit_dims(u, log->operands[0]);
   }
-  std::optional<Reduction> r = reduction_of(u, t, "stablehlo.add", 0.0);
+  std::optional<Reduction> r = sum_of(u, t, internal);
   if (!r || r->axes != axes || !used_once(u, t)) return std::nullopt;
   internal.insert(internal.end(), {v, *row, t});
   return r->input;

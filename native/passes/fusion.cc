@@ -1,5 +1,7 @@
 #include "passes/fusion.h"
 
+#include "passes/pass.h"
+
 #include <unordered_set>
 
 namespace applejax::passes {
@@ -24,6 +26,9 @@ bool fuse_each(ir::Module& m,
     });
     if (!rw.apply()) break;
     changed = true;
+    // The replaced ops are dead now but still read their inputs; the next
+    // round's (and the next fusion's) single-use checks must not count them.
+    dce(m);
   }
   return changed;
 }

@@ -27,7 +27,8 @@ struct Fused {
 
 // Tries `match` on every op, later ops first so an outer pattern (a norm
 // with its weight) wins over the inner one it contains; ops that are part
-// of an accepted match are not tried again. Returns whether it fused any.
+// of an accepted match are not tried again; what the fused ops replaced is
+// removed (dce) before the next round. Returns whether it fused any.
 bool fuse_each(ir::Module& m,
                const std::function<std::optional<Fused>(const Uses&, Rewriter&, const ir::Op&)>& match);
 

@@ -128,6 +128,28 @@ std::optional<Reduction> reduction_of(const Uses& u, ir::ValueId v, std::string_
   return red;
 }
 
+std::optional<Reduction> sum_of(const Uses& u, ir::ValueId v, std::vector<ir::ValueId>& internal) {
+  if (std::optional<Reduction> r = reduction_of(u, v, "stablehlo.add", 0.0)) return r;
+  const ir::Op* back = def_is(u, v, "stablehlo.convert");
+  if (!back) return std::nullopt;
+  ir::ValueId wide = back->operands[0];
+  ir::ElementType narrow = u.type(v).element, w = u.type(wide).element;
+  if (!ir::is_float(narrow) || !ir::is_float(w) ||
+      ir::element_bit_width(w) <= ir::element_bit_width(narrow) || u.count(wide) != 1)
+    return std::nullopt;
+  internal.push_back(wide);
+  wide = peel_unit_dims(u, wide);
+  if (u.count(wide) != 1) return std::nullopt;
+  std::optional<Reduction> r = reduction_of(u, wide, "stablehlo.add", 0.0);
+  if (!r) return std::nullopt;
+  const ir::Op* up = def_is(u, r->input, "stablehlo.convert");
+  if (!up || u.type(up->operands[0]).element != narrow || u.count(r->input) != 1)
+    return std::nullopt;
+  internal.insert(internal.end(), {wide, r->input});
+  r->input = up->operands[0];
+  return r;
+}
+
 std::optional<ir::ValueId> broadcast_rows(const Uses& u, ir::ValueId v,
                                           const std::vector<int64_t>& full_shape,
                                           const std::vector<int64_t>& axes) {

@@ -52,6 +52,10 @@ struct Reduction {
 };
 std::optional<Reduction> reduction_of(const Uses& u, ir::ValueId v, std::string_view body,
                                       double init);
+// A sum over `axes` of the input, as reduction_of(v, "stablehlo.add", 0)
+// finds it, or as JAX sums half floats: convert(reduce(convert(x) to a
+// wider float)) back to x's type. Adds the values it passed to `internal`.
+std::optional<Reduction> sum_of(const Uses& u, ir::ValueId v, std::vector<ir::ValueId>& internal);
 // Whether v is `row`, a per-row statistic of `full` over `axes` (as a
 // reduce returns it, with or without keepdims), broadcast back to full's
 // shape: the broadcast JAX emits for `x - mean`. Returns the statistic.

@@ -26,5 +26,7 @@ bool cse(ir::Module& m);
 bool dce(ir::Module& m);
 bool fuse_softmax(ir::Module& m);
 bool fuse_norms(ir::Module& m);
+bool fuse_addmm(ir::Module& m);
+bool fuse_attention(ir::Module& m);
 
 }  // namespace applejax::passes

@@ -18,13 +18,14 @@ constexpr Pass kPasses[] = {
     {"inline_calls", inline_calls}, {"fold_constants", fold_constants},
     {"simplify", simplify},         {"cse", cse},
     {"dce", dce},                   {"fuse_softmax", fuse_softmax},
-    {"fuse_norms", fuse_norms},
+    {"fuse_norms", fuse_norms},     {"fuse_addmm", fuse_addmm},
+    {"fuse_attention", fuse_attention},
 };
 // The order they run in: clean-up first so the fusions see one canonical
 // form (inlined, folded, wrappers gone, repeats merged, and no dead reader
 // left to spoil a single-use check); dce again to drop what the fusions
 // replaced. Indices into kPasses.
-constexpr size_t kOrder[] = {0, 1, 2, 3, 4, 5, 6, 4};
+constexpr size_t kOrder[] = {0, 1, 2, 3, 4, 5, 8, 6, 7, 4};
 
 std::vector<std::string_view> split(std::string_view s) {
   std::vector<std::string_view> out;

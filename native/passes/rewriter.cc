@@ -79,7 +79,13 @@ ir::Op make_op(std::string name, std::vector<ir::ValueId> operands,
 ir::Attribute float_attr(double v) {
   ir::Attribute a;
   a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
+  // As the reader stores a float: the value, and its bits in `i` (what
+  // the printer prints).
+  float f = static_cast<float>(v);
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  a.f = f;
+  a.i = bits;
   a.type = ir::Type::tensor(ir::ElementType::kF32, {});
   return a;
 }

@@ -5,6 +5,7 @@
 //   reshape(reshape(x))                                                 -> one reshape
 //   x * 1, x + 0 (integers), max(x, -inf), min(x, +inf), and(x, true),
 //   or(x, false), select(constant predicate, a, b)                      -> x, a or b
+//   select(p, true, false)                                              -> p
 // Each is exact: x * 1 keeps NaN and the sign of zero; x + 0 is only taken
 // for integers because -0.0 + 0.0 is +0.0.
 #include <cmath>
@@ -65,6 +66,11 @@ std::optional<ir::ValueId> identity_of(const Uses& u, const ir::Op& op) {
   if (n == "stablehlo.minimum" && is_float) return drops_unit(u, op, kInf, true);
   if (n == "stablehlo.and" && is_bool) return drops_unit(u, op, 1, true);
   if (n == "stablehlo.or" && is_bool) return drops_unit(u, op, 0, true);
+  // select(p, true, false) is p itself (jnp.tril of ones, JAX's masks).
+  if (n == "stablehlo.select" && op.operands.size() == 3 && is_bool && u.type(op.operands[0]) == out) {
+    std::optional<double> a = splat_value(u, op.operands[1]), b = splat_value(u, op.operands[2]);
+    if (a && b && *a == 1 && *b == 0) return op.operands[0];
+  }
   if (n == "stablehlo.select" && op.operands.size() == 3 &&
       u.type(op.operands[0]).element == ir::ElementType::kI1) {
     std::optional<double> c = splat_value(u, op.operands[0]);
@@ -105,6 +111,32 @@ std::optional<ir::Op> merged_chain(const Uses& u, const ir::Op& op) {
   return std::nullopt;
 }
 
+// A one-operand reduce whose init is its body's identity (0 for add, -inf
+// for max, ...): marked so the lowering skips combining with the init, an
+// extra kernel per reduction on the GPU. The mark is a discardable
+// attribute and changes no value (the sum of -0.0s excepted, which becomes
+// -0.0 instead of +0.0 when the init is +0.0; both compare equal).
+bool mark_identity_init(const Uses& u, const ir::Op& op) {
+  if (op.name != "stablehlo.reduce" || op.operands.size() != 2 || op.regions.size() != 1 ||
+      op.attr("applejax.init_is_identity"))
+    return false;
+  const ir::Region& r = op.regions[0];
+  if (r.blocks.size() != 1 || r.blocks[0].ops.size() != 2) return false;
+  const std::string& body = r.blocks[0].ops[0].name;
+  std::optional<double> init = splat_value(u, op.operands[1]);
+  const ir::Type& t = u.type(op.operands[1]);
+  if (!init || !t.is_tensor()) return false;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  bool fl = ir::is_float(t.element);
+  if (body == "stablehlo.add") return *init == 0;
+  if (body == "stablehlo.multiply") return *init == 1;
+  if (body == "stablehlo.maximum") return fl && *init == -kInf;
+  if (body == "stablehlo.minimum") return fl && *init == kInf;
+  if (body == "stablehlo.and") return t.element == ir::ElementType::kI1 && *init == 1;
+  if (body == "stablehlo.or") return t.element == ir::ElementType::kI1 && *init == 0;
+  return false;
+}
+
 }  // namespace
 
 bool simplify(ir::Module& m) {
@@ -118,6 +150,14 @@ bool simplify(ir::Module& m) {
         if (std::optional<ir::ValueId> same = identity_of(u, op)) {
           rw.replace_uses(op.results[0], *same);
           rw.erase(&op);
+        } else if (mark_identity_init(u, op)) {
+          ir::Op marked = op;
+          ir::Attribute unit;
+          unit.kind = ir::Attribute::Kind::kUnit;
+          marked.attributes.emplace_back("applejax.init_is_identity", unit);
+          std::vector<ir::Op> ops;
+          ops.push_back(std::move(marked));
+          rw.replace(&op, std::move(ops));
         } else if (std::optional<ir::Op> merged = merged_chain(u, op)) {
           std::vector<ir::Op> ops;
           ops.push_back(std::move(*merged));

@@ -140,7 +140,9 @@ PJRT_Error* loaded_fingerprint(PJRT_LoadedExecutable_Fingerprint_Args* args) {
 // Queues the program on the worker and returns at once with output buffers
 // whose ready events fire when it has run.
 PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
-  return guarded("PJRT_LoadedExecutable_Execute", [&] {
+  uint64_t entered = runtime::stats_enabled() ? runtime::now_ns() : 0;
+  runtime::ProgramStats* timed = nullptr;
+  PJRT_Error* error = guarded("PJRT_LoadedExecutable_Execute", [&] {
     PJRT_LoadedExecutable* exe = loaded(args->executable);
     if (exe->deleted) invalid("PJRT_LoadedExecutable_Execute: the executable was deleted");
     if (args->num_devices != 1)
@@ -184,9 +186,11 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
     }
     auto done = std::make_shared<runtime::Event>();
 
-    uint64_t posted = compiled->program->stats() ? runtime::now_ns() : 0;
+    runtime::ProgramStats* stats = compiled->program->stats();
+    bool warm = stats && stats->started.load() >= runtime::ProgramStats::kWarmUp;
+    uint64_t posted = warm ? runtime::now_ns() : 0;
     exe->client->worker.post([compiled, inputs, outputs, done, posted] {
-      if (auto* stats = compiled->program->stats()) stats->queue_ns += runtime::now_ns() - posted;
+      if (posted) compiled->program->stats()->queue_ns += runtime::now_ns() - posted;
       auto fail = [&](const std::string& message) {
         for (auto& o : outputs) o->ready->set_error(message);
         done->set_error(message);
@@ -213,7 +217,10 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
     for (size_t i = 0; i < outputs.size(); ++i)
       args->output_lists[0][i] = make_buffer_handle(exe->client, outputs[i]);
     if (args->device_complete_events) args->device_complete_events[0] = wrap(done);
+    if (warm) timed = stats;
   });
+  if (timed && entered) timed->call_ns += runtime::now_ns() - entered;
+  return error;
 }
 
 }  // namespace

@@ -16,16 +16,18 @@ struct Registry {
     std::lock_guard<std::mutex> lock(mu);
     if (all.empty()) return;
     std::fprintf(stderr,
-                 "applejax stats (host µs per execute: queued / graph built / eval until ready)\n"
-                 "%-40s %8s %7s %7s %8s %8s %8s %6s  %s\n",
-                 "program", "executes", "ops in", "ops out", "queue", "build", "eval", "nodes",
-                 "fused");
+                 "applejax stats (host µs per warm execute: the PJRT call on the caller's "
+                 "thread, queued on the worker, graph built, eval until ready)\n"
+                 "%-32s %8s %7s %7s %7s %7s %7s %9s %6s  %s\n",
+                 "program", "executes", "ops in", "ops out", "call", "queue", "build", "eval",
+                 "nodes", "fused");
     for (const auto& s : all) {
       uint64_t n = s->executes.load();
       double d = n ? 1e3 * static_cast<double>(n) : 1;
-      std::fprintf(stderr, "%-40.40s %8llu %7zu %7zu %8.1f %8.1f %8.1f %6llu  %s\n",
+      std::fprintf(stderr, "%-32.32s %8llu %7zu %7zu %7.1f %7.1f %7.1f %9.1f %6llu  %s\n",
                    s->name.c_str(), static_cast<unsigned long long>(n), s->ops_read,
-                   s->ops_after_passes, s->queue_ns.load() / d, s->build_ns.load() / d,
+                   s->ops_after_passes, s->call_ns.load() / d, s->queue_ns.load() / d,
+                   s->build_ns.load() / d,
                    s->eval_ns.load() / d, static_cast<unsigned long long>(s->nodes.load()),
                    s->fused.c_str());
     }
@@ -43,6 +45,14 @@ bool stats_enabled() {
   static const bool on = [] {
     const char* v = std::getenv("APPLEJAX_STATS");
     return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+bool stats_graphs() {
+  static const bool on = [] {
+    const char* v = std::getenv("APPLEJAX_STATS");
+    return v && std::string(v) == "graph";
   }();
   return on;
 }
