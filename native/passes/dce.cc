@@ -34,8 +34,12 @@ void sweep(ir::Region& region, std::vector<uint32_t>& count, Rewriter& rw) {
     }
 }
 
+// Every name an attribute could refer to: symbol references (func.call's
+// callee) and strings too, since a composite names its decomposition with
+// a plain string.
 void symbols_in(const ir::Attribute& a, std::unordered_set<std::string>& out) {
-  if (a.kind == ir::Attribute::Kind::kSymbolRef) out.insert(a.s);
+  if (a.kind == ir::Attribute::Kind::kSymbolRef || a.kind == ir::Attribute::Kind::kString)
+    out.insert(a.s);
   for (const ir::Attribute& e : a.array) symbols_in(e, out);
   for (const auto& [name, e] : a.dict) symbols_in(e, out);
 }
