@@ -40,13 +40,21 @@ Values broadcast_in_dim(Emitter& em, const ir::Op& op, const Values& in) {
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
             [&](int a, int b) { return dims[a] < dims[b]; });
+  // Trailing dims broadcast as numpy does without a reshape: a scalar stays
+  // 0-d, which mlx::core::compile keeps as a scalar operand of a fused
+  // kernel (a [1] one makes it index as a broadcast, measurably slower on
+  // the GPU).
+  bool trailing = true;
+  for (size_t i = 0; i < dims.size(); ++i)
+    trailing = trailing && dims[i] == static_cast<int64_t>(out.size() - dims.size() + i);
+  if (trailing) return {x.shape() == out ? x : mx::broadcast_to(x, out, s)};
   mx::array y = x;
   if (!std::is_sorted(dims.begin(), dims.end())) y = mx::transpose(x, order, s);
   mx::Shape staged(out.size(), 1);
   for (size_t i = 0; i < order.size(); ++i)
     staged[dims[order[i]]] = x.shape()[order[i]];
-  y = mx::reshape(y, staged, s);
-  return {mx::broadcast_to(y, out, s)};
+  if (y.shape() != staged) y = mx::reshape(y, staged, s);
+  return {y.shape() == out ? y : mx::broadcast_to(y, out, s)};
 }
 
 Values reshape(Emitter& em, const ir::Op& op, const Values& in) {

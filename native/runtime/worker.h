@@ -6,6 +6,8 @@
 // and return at once, which is what makes dispatch asynchronous.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -29,9 +31,14 @@ class Worker {
  private:
   void loop();
 
+  // How long an idle worker polls for the next task before it sleeps.
+  static constexpr std::chrono::microseconds kSpin{50};
+
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
+  std::atomic<size_t> pending_{0};  // queue_.size(), readable without the lock
+  bool sleeping_ = false;           // under mu_: waiting on cv_
   bool stopping_ = false;
   std::thread thread_;
 };
