@@ -74,38 +74,27 @@ bool foldable_name(const std::string& n) {
 }  // namespace
 
 bool fold_constants(ir::Module& m) {
-  bool changed = false;
-  for (int round = 0; round < 8; ++round) {
-    Uses u(m);
-    Rewriter rw(m);
-    for_each_block(m, [&](ir::Block& b) {
-      for (const ir::Op& op : b.ops) {
-        if (!foldable_name(op.name) || op.results.size() != 1 || op.operands.empty()) continue;
-        std::vector<double> x;
-        for (ir::ValueId v : op.operands) {
-          std::optional<double> s = splat_value(u, v);
-          if (!s) break;
-          x.push_back(*s);
-        }
-        if (x.size() != op.operands.size()) continue;
-        std::optional<double> r = fold(u, op, x);
-        // max/min of -0.0 and 0.0 is ambiguous in double; leave it to the op.
-        if (!r || (*r == 0 && std::signbit(*r) != std::signbit(x[0]) &&
-                   (op.name == "stablehlo.maximum" || op.name == "stablehlo.minimum")))
-          continue;
-        ir::Attribute value;
-        if (!splat_attr(u.type(op.results[0]), *r, &value)) continue;
-        ir::Op c = make_op("stablehlo.constant", {}, op.results, op);
-        c.attributes.emplace_back("value", std::move(value));
-        std::vector<ir::Op> ops;
-        ops.push_back(std::move(c));
-        rw.replace(&op, std::move(ops));
-      }
-    });
-    if (!rw.apply()) break;
-    changed = true;
-  }
-  return changed;
+  return rewrite_each_op(m, 8, [](const Uses& u, Rewriter& rw, const ir::Op& op) {
+    if (!foldable_name(op.name) || op.results.size() != 1 || op.operands.empty()) return;
+    std::vector<double> x;
+    for (ir::ValueId v : op.operands) {
+      std::optional<double> s = splat_value(u, v);
+      if (!s) return;
+      x.push_back(*s);
+    }
+    std::optional<double> r = fold(u, op, x);
+    // max/min of -0.0 and 0.0 is ambiguous in double; leave it to the op.
+    if (!r || (*r == 0 && std::signbit(*r) != std::signbit(x[0]) &&
+               (op.name == "stablehlo.maximum" || op.name == "stablehlo.minimum")))
+      return;
+    ir::Attribute value;
+    if (!splat_attr(u.type(op.results[0]), *r, &value)) return;
+    ir::Op c = make_op("stablehlo.constant", {}, op.results, op);
+    c.attributes.emplace_back("value", std::move(value));
+    std::vector<ir::Op> ops;
+    ops.push_back(std::move(c));
+    rw.replace(&op, std::move(ops));
+  });
 }
 
 }  // namespace applejax::passes

@@ -93,6 +93,17 @@ std::optional<ir::ValueId> row_sum(const Uses& u, ir::ValueId v, const std::vect
   return r->input;
 }
 
+// The fused call: kernel(x) over the axes, in root's place.
+Fused over_axes(const char* kernel, const Shifted& s, const ir::Op& root,
+                std::vector<ir::ValueId> internal) {
+  Fused f;
+  ir::Op op = fast_call(kernel, {s.x}, root);
+  op.attributes.emplace_back("axes", ints_attr(s.axes));
+  f.ops.push_back(std::move(op));
+  f.internal = std::move(internal);
+  return f;
+}
+
 std::optional<Fused> softmax(const Uses& u, const ir::Op& root) {
   if (root.operands.size() != 2) return std::nullopt;
   ir::ValueId e = root.operands[0];
@@ -105,12 +116,7 @@ std::optional<Fused> softmax(const Uses& u, const ir::Op& root) {
       row_sum(u, root.operands[1], u.type(e).shape, s->axes, false, internal);
   if (!summed || *summed != e) return std::nullopt;
   internal.push_back(e);
-  Fused f;
-  ir::Op op = fast_call("softmax", {s->x}, root);
-  op.attributes.emplace_back("axes", ints_attr(s->axes));
-  f.ops.push_back(std::move(op));
-  f.internal = std::move(internal);
-  return f;
+  return over_axes("softmax", *s, root, std::move(internal));
 }
 
 std::optional<Fused> log_softmax(const Uses& u, const ir::Op& root) {
@@ -125,12 +131,7 @@ std::optional<Fused> log_softmax(const Uses& u, const ir::Op& root) {
   const ir::Op* exp = def_is(u, *summed, "stablehlo.exponential");
   if (!exp || exp->operands[0] != shifted) return std::nullopt;
   internal.push_back(*summed);
-  Fused f;
-  ir::Op op = fast_call("log_softmax", {s->x}, root);
-  op.attributes.emplace_back("axes", ints_attr(s->axes));
-  f.ops.push_back(std::move(op));
-  f.internal = std::move(internal);
-  return f;
+  return over_axes("log_softmax", *s, root, std::move(internal));
 }
 
 }  // namespace

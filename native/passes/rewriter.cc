@@ -1,5 +1,7 @@
 #include "passes/rewriter.h"
 
+#include "passes/match.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -64,6 +66,21 @@ bool Rewriter::apply() {
   erased_.clear();
   renamed_.clear();
   return true;
+}
+
+bool rewrite_each_op(ir::Module& m, int rounds,
+                     const std::function<void(const Uses&, Rewriter&, const ir::Op&)>& f) {
+  bool changed = false;
+  for (int round = 0; round < rounds; ++round) {
+    Uses u(m);
+    Rewriter rw(m);
+    for_each_block(m, [&](ir::Block& b) {
+      for (const ir::Op& op : b.ops) f(u, rw, op);
+    });
+    if (!rw.apply()) break;
+    changed = true;
+  }
+  return changed;
 }
 
 ir::Op make_op(std::string name, std::vector<ir::ValueId> operands,

@@ -6,6 +6,7 @@
 // operands everywhere.
 #pragma once
 
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -57,6 +58,14 @@ ir::Attribute string_attr(std::string s);
 // A splat constant's value attribute: one element of type t.element.
 // Returns false when the value cannot be written exactly in that type.
 bool splat_attr(const ir::Type& t, double v, ir::Attribute* out);
+
+class Uses;
+
+// Rounds of f(uses, rewriter, op) over every op of every block, each round
+// on a fresh def-use view, until a round changes nothing (at most
+// `rounds`). Returns whether any did.
+bool rewrite_each_op(ir::Module& m, int rounds,
+                     const std::function<void(const Uses&, Rewriter&, const ir::Op&)>& f);
 
 // Calls f(block) on every block of the module, nested ones included,
 // outer blocks first.

@@ -140,35 +140,25 @@ bool mark_identity_init(const Uses& u, const ir::Op& op) {
 }  // namespace
 
 bool simplify(ir::Module& m) {
-  bool changed = false;
   // Each round sees the last round's merges; chains are short.
-  for (int round = 0; round < 8; ++round) {
-    Uses u(m);
-    Rewriter rw(m);
-    for_each_block(m, [&](ir::Block& b) {
-      for (const ir::Op& op : b.ops) {
-        if (std::optional<ir::ValueId> same = identity_of(u, op)) {
-          rw.replace_uses(op.results[0], *same);
-          rw.erase(&op);
-        } else if (mark_identity_init(u, op)) {
-          ir::Op marked = op;
-          ir::Attribute unit;
-          unit.kind = ir::Attribute::Kind::kUnit;
-          marked.attributes.emplace_back("applejax.init_is_identity", unit);
-          std::vector<ir::Op> ops;
-          ops.push_back(std::move(marked));
-          rw.replace(&op, std::move(ops));
-        } else if (std::optional<ir::Op> merged = merged_chain(u, op)) {
-          std::vector<ir::Op> ops;
-          ops.push_back(std::move(*merged));
-          rw.replace(&op, std::move(ops));
-        }
-      }
-    });
-    if (!rw.apply()) break;
-    changed = true;
-  }
-  return changed;
+  return rewrite_each_op(m, 8, [](const Uses& u, Rewriter& rw, const ir::Op& op) {
+    if (std::optional<ir::ValueId> same = identity_of(u, op)) {
+      rw.replace_uses(op.results[0], *same);
+      rw.erase(&op);
+    } else if (mark_identity_init(u, op)) {
+      ir::Op marked = op;
+      ir::Attribute unit;
+      unit.kind = ir::Attribute::Kind::kUnit;
+      marked.attributes.emplace_back("applejax.init_is_identity", unit);
+      std::vector<ir::Op> ops;
+      ops.push_back(std::move(marked));
+      rw.replace(&op, std::move(ops));
+    } else if (std::optional<ir::Op> merged = merged_chain(u, op)) {
+      std::vector<ir::Op> ops;
+      ops.push_back(std::move(*merged));
+      rw.replace(&op, std::move(ops));
+    }
+  });
 }
 
 }  // namespace applejax::passes

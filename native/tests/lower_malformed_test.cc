@@ -14,87 +14,35 @@
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "tests/check.h"
+#include "tests/ir_builder.h"
 
 namespace {
 
 using namespace applejax;
 namespace mx = mlx::core;
 
-ir::Type f32(std::vector<int64_t> shape) { return ir::Type::tensor(ir::ElementType::kF32, shape); }
+using test::f32;
+using test::integer;
+using test::ints;
 
-ir::Attribute integer(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInteger;
-  a.i = v;
-  a.type = ir::Type::tensor(ir::ElementType::kSI64, {});
-  return a;
-}
-
-ir::Attribute ints(std::vector<int64_t> vs) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kArray;
-  a.type = ir::Type::tensor(ir::ElementType::kSI64, {static_cast<int64_t>(vs.size())});
-  for (int64_t v : vs) a.array.push_back(integer(v));
-  return a;
-}
-
-// A module with one function, @main(args...) -> the last op's result.
-class Program {
+// A module with one function, @main(args...) -> the value lower_error is given.
+class Program : public test::Builder {
  public:
-  explicit Program(std::vector<ir::Type> args) {
-    module_.functions.emplace_back();
-    ir::Function& fn = module_.functions.back();
-    fn.name = "main";
-    fn.argument_types = args;
-    fn.body.blocks.emplace_back();
-    for (auto& t : args) fn.body.blocks[0].arguments.push_back(module_.add_value(t));
-  }
+  explicit Program(std::vector<ir::Type> args) { args_ = function("main", std::move(args)); }
   // A body (a, b) -> a + b over f32 scalars, as reductions take.
-  ir::Region add_body() {
-    ir::Region r;
-    r.blocks.emplace_back();
-    ir::Block& b = r.blocks[0];
-    b.arguments = {module_.add_value(f32({})), module_.add_value(f32({}))};
-    ir::Op add;
-    add.name = "stablehlo.add";
-    add.operands = b.arguments;
-    add.results = {module_.add_value(f32({}))};
-    ir::Op ret;
-    ret.name = "stablehlo.return";
-    ret.operands = add.results;
-    b.ops = {add, ret};
-    return r;
-  }
-  ir::ValueId arg(size_t i) const { return module_.functions[0].body.blocks[0].arguments.at(i); }
-
-  ir::ValueId op(std::string name, std::vector<ir::ValueId> operands, ir::Type result,
-                 std::vector<ir::NamedAttribute> attributes = {},
-                 std::vector<ir::Region> regions = {}) {
-    ir::Op op;
-    op.name = std::move(name);
-    op.operands = std::move(operands);
-    op.results = {module_.add_value(result)};
-    op.attributes = std::move(attributes);
-    op.regions = std::move(regions);
-    op.loc.text = "test.py:1:1";
-    module_.functions[0].body.blocks[0].ops.push_back(std::move(op));
-    return module_.functions[0].body.blocks[0].ops.back().results[0];
-  }
+  ir::Region add_body() { return binary_body("stablehlo.add"); }
+  ir::ValueId arg(size_t i) const { return args_.at(i); }
 
   // Returns `v` and lowers @main on zeros; the error's message, or "" when
   // it lowered.
   std::string lower_error(ir::ValueId v) {
-    ir::Function& fn = module_.functions[0];
-    fn.result_types = {module_.values[v]};
-    ir::Op ret;
-    ret.name = "func.return";
-    ret.operands = {v};
-    fn.body.blocks[0].ops.push_back(ret);
+    ret({v});
+    ir::Function& fn = module().functions[0];
     lower::Values args;
     for (const auto& t : fn.argument_types)
       args.push_back(mx::zeros(mx::Shape(t.shape.begin(), t.shape.end()), mx::float32));
     try {
-      lower::Emitter em(module_, mx::Device::cpu);
+      lower::Emitter em(module(), mx::Device::cpu);
       mx::eval(em.call(fn, args));
       return "";
     } catch (const lower::LowerError& e) {
@@ -103,7 +51,7 @@ class Program {
   }
 
  private:
-  ir::Module module_;
+  std::vector<ir::ValueId> args_;
 };
 
 void expect_error(Program& p, ir::ValueId v, const std::string& says, int line) {
