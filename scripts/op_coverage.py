@@ -26,6 +26,11 @@ def registered() -> dict[str, str]:
   """op key -> the lowering file that registers it."""
   keys = {}
   for path in sorted((ROOT / "native" / "lower").glob("*.cc")):
+    # The passes make fast.cc's custom calls (applejax.fast.*) after JAX has
+    # sent the artifact, so no artifact holds them; tests/python/test_fusion.py
+    # counts them in the IR after the passes instead.
+    if path.name == "fast.cc":
+      continue
     text = path.read_text()
     for m in re.finditer(r'custom_call_key\("([^"]+)"\)', text):
       keys[f"{CUSTOM} @{m.group(1)}"] = path.name
