@@ -178,6 +178,16 @@ const Function* Module::find_function(std::string_view fn_name) const {
   return nullptr;
 }
 
+size_t op_count(const Region& region) {
+  size_t n = 0;
+  for (const Block& b : region.blocks)
+    for (const Op& op : b.ops) {
+      ++n;
+      for (const Region& inner : op.regions) n += op_count(inner);
+    }
+  return n;
+}
+
 const Function* Module::entry() const {
   if (const Function* f = find_function("main")) return f;
   const Function* only = nullptr;

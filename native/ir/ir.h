@@ -169,6 +169,9 @@ struct Function {
   std::vector<NamedAttribute> attributes;
 };
 
+// Ops of a region, those of nested regions included.
+size_t op_count(const Region& region);
+
 struct Module {
   std::string name;
   std::vector<NamedAttribute> attributes;

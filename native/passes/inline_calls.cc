@@ -60,16 +60,6 @@ void clone_region(Rewriter& rw, const ir::Region& from, ir::Region& to, Names& n
   }
 }
 
-size_t count_ops(const ir::Region& r) {
-  size_t n = 0;
-  for (const ir::Block& b : r.blocks)
-    for (const ir::Op& op : b.ops) {
-      ++n;
-      for (const ir::Region& inner : op.regions) n += count_ops(inner);
-    }
-  return n;
-}
-
 // One round: every call whose callee is a plain one-block function.
 bool inline_round(ir::Module& m, size_t& total_ops) {
   Rewriter rw(m);
@@ -93,7 +83,7 @@ bool inline_round(ir::Module& m, size_t& total_ops) {
     });
   for (auto [call, f] : calls) {
     const ir::Block& body = f->body.blocks[0];
-    size_t size = count_ops(f->body);
+    size_t size = ir::op_count(f->body);
     if (total_ops + size > kMaxModuleOps) break;
     total_ops += size;
     Names names;
@@ -112,7 +102,7 @@ bool inline_round(ir::Module& m, size_t& total_ops) {
 
 bool inline_calls(ir::Module& m) {
   size_t total = 0;
-  for (const ir::Function& fn : m.functions) total += count_ops(fn.body);
+  for (const ir::Function& fn : m.functions) total += ir::op_count(fn.body);
   bool changed = false;
   for (int round = 0; round < kMaxRounds && inline_round(m, total); ++round) changed = true;
   return changed;

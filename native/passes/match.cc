@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "lower/region_patterns.h"
 #include "vhlo/attr_type_table.h"
 
 namespace applejax::passes {
@@ -107,19 +108,9 @@ std::optional<Reduction> reduction_of(const Uses& u, ir::ValueId v, std::string_
                                       double init) {
   const ir::Op* op = def_is(u, v, "stablehlo.reduce");
   if (!op || op->operands.size() != 2 || op->regions.size() != 1) return std::nullopt;
-  const ir::Region& r = op->regions[0];
-  if (r.blocks.size() != 1) return std::nullopt;
-  const ir::Block& b = r.blocks[0];
-  if (b.arguments.size() != 2 || b.ops.size() != 2 || b.ops[0].name != body ||
-      b.ops[0].operands.size() != 2 || b.ops[1].operands.size() != 1 ||
-      b.ops[1].operands[0] != b.ops[0].results[0])
-    return std::nullopt;
-  const auto& o = b.ops[0].operands;
-  if (!((o[0] == b.arguments[0] && o[1] == b.arguments[1]) ||
-        (o[0] == b.arguments[1] && o[1] == b.arguments[0])))
-    return std::nullopt;
+  if (lower::binary_body(op->regions[0]) != body) return std::nullopt;
   std::optional<double> i = splat_value(u, op->operands[1]);
-  if (!i || !(*i == init || (std::isinf(init) && *i == init))) return std::nullopt;
+  if (!i || *i != init) return std::nullopt;
   const ir::Attribute* dims = op->attr("dimensions");
   if (!dims) return std::nullopt;
   Reduction red{op->operands[0], dims->ints()};

@@ -12,6 +12,7 @@
 #include <limits>
 #include <numeric>
 
+#include "lower/region_patterns.h"
 #include "passes/match.h"
 #include "passes/pass.h"
 #include "passes/rewriter.h"
@@ -120,9 +121,7 @@ bool mark_identity_init(const Uses& u, const ir::Op& op) {
   if (op.name != "stablehlo.reduce" || op.operands.size() != 2 || op.regions.size() != 1 ||
       op.attr("applejax.init_is_identity"))
     return false;
-  const ir::Region& r = op.regions[0];
-  if (r.blocks.size() != 1 || r.blocks[0].ops.size() != 2) return false;
-  const std::string& body = r.blocks[0].ops[0].name;
+  const std::string body = lower::binary_body(op.regions[0]);
   std::optional<double> init = splat_value(u, op.operands[1]);
   const ir::Type& t = u.type(op.operands[1]);
   if (!init || !t.is_tensor()) return false;

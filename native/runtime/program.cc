@@ -30,21 +30,11 @@ namespace mx = mlx::core;
 
 namespace {
 
-size_t count_ops(const ir::Region& r) {
-  size_t n = 0;
-  for (const auto& b : r.blocks)
-    for (const auto& op : b.ops) {
-      ++n;
-      for (const auto& inner : op.regions) n += count_ops(inner);
-    }
-  return n;
-}
-
 // Ops of the entry function and what it reaches through nested regions
 // (private functions the passes inlined no longer run).
 size_t count_ops(const ir::Module& m) {
   const ir::Function* entry = m.entry();
-  return entry ? count_ops(entry->body) : 0;
+  return entry ? ir::op_count(entry->body) : 0;
 }
 
 void count_fused(const ir::Region& r, std::map<std::string, int>& n) {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <unordered_set>
 
 namespace applejax::runtime {
@@ -41,21 +43,17 @@ Registry& registry() {
 
 }  // namespace
 
-bool stats_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("APPLEJAX_STATS");
-    return v && *v && std::string(v) != "0";
+// "" (off), "1" and the like (on), or "graph".
+const std::string& stats_setting() {
+  static const std::string v = [] {
+    const char* e = std::getenv("APPLEJAX_STATS");
+    return std::string(e && std::string_view(e) != "0" ? e : "");
   }();
-  return on;
+  return v;
 }
 
-bool stats_graphs() {
-  static const bool on = [] {
-    const char* v = std::getenv("APPLEJAX_STATS");
-    return v && std::string(v) == "graph";
-  }();
-  return on;
-}
+bool stats_enabled() { return !stats_setting().empty(); }
+bool stats_graphs() { return stats_setting() == "graph"; }
 
 std::shared_ptr<ProgramStats> register_stats(std::string name) {
   if (!stats_enabled()) return nullptr;
