@@ -37,6 +37,7 @@ Registry build_registry() {
   register_fast(r);
   register_linalg(r);
   register_fault_injection(r);
+  register_collectives(r);
   return r;
 }
 

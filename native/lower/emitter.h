@@ -75,6 +75,7 @@ void register_custom_call(Registry& r);
 void register_fast(Registry& r);  // the passes' fused ops
 void register_linalg(Registry& r);
 void register_fault_injection(Registry& r);
+void register_collectives(Registry& r);  // one device: one participant
 
 // The registry key of a custom_call target's handler (custom_call.cc
 // dispatches on call_target_name).

@@ -23,20 +23,17 @@ def works_afterwards(check):
 
 def test_unknown_op_fails_at_compile_time(check):
   text = """
-  func.func public @main(%a: tensor<4xf32>) -> tensor<4xf32> {
-    %r = "stablehlo.all_reduce"(%a) ({
-      ^bb0(%x: tensor<f32>, %y: tensor<f32>):
-        %s = stablehlo.add %x, %y : tensor<f32>
-        stablehlo.return %s : tensor<f32>
-    }) {replica_groups = dense<0> : tensor<1x1xi64>} : (tensor<4xf32>) -> tensor<4xf32>
-    return %r : tensor<4xf32>
+  func.func public @main(%a: tensor<2x4xf32>, %s: tensor<4xf32>) -> tensor<2x4xf32> {
+    %r = "stablehlo.batch_norm_inference"(%a, %s, %s, %s, %s) {epsilon = 1.0e-5 : f32, feature_index = 1 : i64}
+        : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+    return %r : tensor<2x4xf32>
   }
   """
   with pytest.raises(Exception) as info:
-    run(text, "mps", np.zeros(4, np.float32))
+    run(text, "mps", np.zeros((2, 4), np.float32), np.ones(4, np.float32))
   message = str(info.value)
   assert "INVALID_ARGUMENT" in message and "cannot compile" in message
-  assert "stablehlo.all_reduce" in message and "no lowering for this op" in message and ADVICE in message
+  assert "stablehlo.batch_norm_inference" in message and "no lowering for this op" in message and ADVICE in message
   works_afterwards(check)
 
 
