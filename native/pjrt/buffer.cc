@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include <mlx/ops.h>
 
@@ -103,6 +104,12 @@ PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
 }
 
 PJRT_Error* buffer_destroy(PJRT_Buffer_Destroy_Args* args) {
+  // A pinned array (external references never released) is freed on the
+  // worker, where MLX runs.
+  if (args->buffer && args->buffer->pinned) {
+    auto pinned = std::make_shared<mx::array>(std::move(*args->buffer->pinned));
+    args->buffer->client->worker.post([pinned]() mutable { pinned.reset(); });
+  }
   delete args->buffer;
   return nullptr;
 }
@@ -275,6 +282,98 @@ PJRT_Error* buffer_copy_to_memory(PJRT_Buffer_CopyToMemory_Args* args) {
   return err;
 }
 
+// ---- external references and raw pointers (DLPack) -----------------------
+//
+// MLX arrays live in host-addressable memory: malloc'ed on MLX's CPU device,
+// unified memory on Apple GPUs, managed memory on CUDA. So the data pointer
+// of an evaluated, row-major contiguous array is what a DLPack consumer may
+// read, with no copy.
+
+std::mutex external_mutex;  // guards every handle's external_refs and pinned
+
+// The buffer's array, evaluated and row-major contiguous. A strided array
+// (never made by the plugin today, but MLX allows it) is replaced by a
+// contiguous copy of itself, which holds the same values.
+mx::array contiguous_array(PJRT_Buffer* handle, const char* entry) {
+  runtime::Buffer& b = live(handle, entry);
+  if (auto err = b.ready->wait())
+    throw ApiError{PJRT_Error_Code_FAILED_PRECONDITION,
+                   std::string(entry) + ": the buffer's computation failed: " + *err};
+  std::optional<mx::array> result;
+  handle->client->worker.run_sync([&] {
+    if (!b.array)
+      throw ApiError{PJRT_Error_Code_FAILED_PRECONDITION,
+                     std::string(entry) + ": the buffer has been deleted"};
+    if (!b.array->flags().row_contiguous) {
+      mx::array dense = mx::contiguous(*b.array);
+      dense.eval();
+      b.array = dense;
+    }
+    b.array->eval();
+    result = *b.array;
+  });
+  return *result;
+}
+
+uintptr_t data_pointer(PJRT_Buffer* handle, const char* entry) {
+  {
+    std::lock_guard lock(external_mutex);
+    if (handle->pinned) return reinterpret_cast<uintptr_t>(handle->pinned->data<uint8_t>());
+  }
+  return reinterpret_cast<uintptr_t>(contiguous_array(handle, entry).data<uint8_t>());
+}
+
+PJRT_Error* buffer_unsafe_pointer(PJRT_Buffer_UnsafePointer_Args* args) {
+  return guarded("PJRT_Buffer_UnsafePointer", [&] {
+    args->buffer_pointer =
+        data_pointer(require(args->buffer, "buffer"), "PJRT_Buffer_UnsafePointer");
+  });
+}
+
+PJRT_Error* buffer_opaque_pointer(PJRT_Buffer_OpaqueDeviceMemoryDataPointer_Args* args) {
+  return guarded("PJRT_Buffer_OpaqueDeviceMemoryDataPointer", [&] {
+    args->device_memory_ptr = reinterpret_cast<void*>(data_pointer(
+        require(args->buffer, "buffer"), "PJRT_Buffer_OpaqueDeviceMemoryDataPointer"));
+  });
+}
+
+// The first reference pins the array in the handle: Delete then frees the
+// buffer for JAX, but the memory stays until the last reference goes.
+PJRT_Error* buffer_increase_external(PJRT_Buffer_IncreaseExternalReferenceCount_Args* args) {
+  return guarded("PJRT_Buffer_IncreaseExternalReferenceCount", [&] {
+    PJRT_Buffer* handle = require(args->buffer, "buffer");
+    {
+      std::lock_guard lock(external_mutex);
+      if (handle->external_refs > 0) {
+        ++handle->external_refs;
+        return;
+      }
+    }
+    mx::array a = contiguous_array(handle, "PJRT_Buffer_IncreaseExternalReferenceCount");
+    std::lock_guard lock(external_mutex);
+    if (handle->external_refs++ == 0) handle->pinned = std::move(a);
+  });
+}
+
+PJRT_Error* buffer_decrease_external(PJRT_Buffer_DecreaseExternalReferenceCount_Args* args) {
+  return guarded("PJRT_Buffer_DecreaseExternalReferenceCount", [&] {
+    PJRT_Buffer* handle = require(args->buffer, "buffer");
+    std::shared_ptr<mx::array> released;
+    {
+      std::lock_guard lock(external_mutex);
+      if (handle->external_refs == 0)
+        throw ApiError{PJRT_Error_Code_FAILED_PRECONDITION,
+                       "PJRT_Buffer_DecreaseExternalReferenceCount: the buffer holds no "
+                       "external reference"};
+      if (--handle->external_refs == 0 && handle->pinned) {
+        released = std::make_shared<mx::array>(std::move(*handle->pinned));
+        handle->pinned.reset();
+      }
+    }
+    if (released) handle->client->worker.post([released]() mutable { released.reset(); });
+  });
+}
+
 }  // namespace
 
 PJRT_Buffer* make_buffer_handle(PJRT_Client* client, runtime::BufferPtr buffer) {
@@ -299,6 +398,10 @@ void install_buffer_entries(PJRT_Api& api) {
   api.PJRT_Buffer_ToHostBuffer = buffer_to_host;
   api.PJRT_Buffer_CopyToDevice = buffer_copy_to_device;
   api.PJRT_Buffer_CopyToMemory = buffer_copy_to_memory;
+  api.PJRT_Buffer_UnsafePointer = buffer_unsafe_pointer;
+  api.PJRT_Buffer_OpaqueDeviceMemoryDataPointer = buffer_opaque_pointer;
+  api.PJRT_Buffer_IncreaseExternalReferenceCount = buffer_increase_external;
+  api.PJRT_Buffer_DecreaseExternalReferenceCount = buffer_decrease_external;
 }
 
 }  // namespace applejax::pjrt

@@ -2,14 +2,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 #include <mlx/device.h>
 #include <mlx/version.h>
 
 #include "pjrt/entry.h"
 #include "pjrt/objects.h"
+#include "pjrt/serialized_executable.h"
 #include "pjrt/surface.h"
 #include "pjrt/types.h"
+#include "pjrt/version.h"
 #include "runtime/memory_limits.h"
 
 namespace applejax::pjrt {
@@ -42,8 +45,9 @@ PJRT_Error* client_create(PJRT_Client_Create_Args* args) {
     auto client = std::make_unique<PJRT_Client>();
     client->mlx_device = pick_device();
     std::string backend = backend_name(client->mlx_device);
-    client->platform_version =
-        "applejax 0.1.0 (MLX " + std::string(mx::version()) + ", " + backend + ")";
+    // JAX's persistent cache key includes this text, so both versions are in it.
+    client->platform_version = std::string("applejax ") + kPluginVersion + " (MLX " +
+                               mx::version() + ", " + backend + ")";
 
     PJRT_Device& dev = client->device;
     dev.client = client.get();
@@ -145,13 +149,13 @@ PJRT_Error* client_default_device_assignment(
   });
 }
 
+// FNV-1a over the plugin and MLX versions and the artifact: cheap, stable
+// across runs, and different when either version changes, since the same
+// program may lower differently.
 std::string fingerprint_of(const char* data, size_t size) {
-  // FNV-1a: cheap, stable across runs, enough to tell programs apart.
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < size; ++i) {
-    h ^= static_cast<uint8_t>(data[i]);
-    h *= 1099511628211ull;
-  }
+  uint64_t h = fnv1a(kPluginVersion);
+  h = fnv1a(mx::version(), h);
+  h = fnv1a(std::string_view(data, size), h);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -178,11 +182,23 @@ std::shared_ptr<CompiledProgram> describe(std::shared_ptr<runtime::Program> prog
   return c;
 }
 
+// APPLEJAX_COUNT_COMPILES=<file>: appends one line per PJRT_Client_Compile,
+// so a test can tell a persistent-cache hit (no line) from a compile.
+void count_compile() {
+  const char* path = std::getenv("APPLEJAX_COUNT_COMPILES");
+  if (!path || !*path) return;
+  if (FILE* f = std::fopen(path, "a")) {
+    std::fputs("compile\n", f);
+    std::fclose(f);
+  }
+}
+
 // APPLEJAX_DUMP_DIR=<dir> keeps every artifact JAX sends, for bug reports and
 // for replaying a program without Python (the Deno harness, the fuzzers).
-void maybe_dump(const PJRT_Program& program, const std::string& fingerprint) {
+void maybe_dump(const PJRT_Program& program) {
   const char* dir = std::getenv("APPLEJAX_DUMP_DIR");
   if (!dir || !*dir) return;
+  std::string fingerprint = fingerprint_of(program.code, program.code_size);
   std::error_code ec;  // a dump that cannot be written must not fail the compile
   std::filesystem::create_directories(dir, ec);
   std::string path = std::string(dir) + "/" + fingerprint + ".mlirbc";
@@ -190,6 +206,28 @@ void maybe_dump(const PJRT_Program& program, const std::string& fingerprint) {
     std::fwrite(program.code, 1, program.code_size, f);
     std::fclose(f);
   }
+}
+
+// Reads, checks and prepares `artifact` on the client's device; Compile and
+// DeserializeAndLoad share it, so a cache entry is compiled the same way.
+PJRT_LoadedExecutable* load_artifact(PJRT_Client* client, std::span<const uint8_t> bytes) {
+  std::string fingerprint =
+      fingerprint_of(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::shared_ptr<runtime::Program> compiled;
+  try {
+    // MLX state is only touched on the worker thread.
+    client->worker.run_sync(
+        [&] { compiled = runtime::Program::from_artifact(bytes, client->mlx_device); });
+  } catch (const std::exception& e) {
+    throw ApiError{PJRT_Error_Code_INVALID_ARGUMENT,
+                   std::string("mps: cannot compile this program: ") + e.what()};
+  }
+  auto exe = std::make_unique<PJRT_LoadedExecutable>();
+  exe->client = client;
+  auto described = describe(std::move(compiled), std::move(fingerprint));
+  described->artifact.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  exe->compiled = std::move(described);
+  return exe.release();
 }
 
 PJRT_Error* client_compile(PJRT_Client_Compile_Args* args) {
@@ -202,24 +240,23 @@ PJRT_Error* client_compile(PJRT_Client_Compile_Args* args) {
                      "program format '" + format +
                          "' is not supported; the mps plugin reads StableHLO "
                          "portable artifacts (format 'mlir')"};
-    std::string fingerprint = fingerprint_of(program->code, program->code_size);
-    maybe_dump(*program, fingerprint);
-    std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(program->code),
-                                   program->code_size);
-    std::shared_ptr<runtime::Program> compiled;
-    try {
-      // MLX state is only touched on the worker thread.
-      client->worker.run_sync([&] {
-        compiled = runtime::Program::from_artifact(bytes, client->mlx_device);
-      });
-    } catch (const std::exception& e) {
-      throw ApiError{PJRT_Error_Code_INVALID_ARGUMENT,
-                     std::string("mps: cannot compile this program: ") + e.what()};
-    }
-    auto exe = std::make_unique<PJRT_LoadedExecutable>();
-    exe->client = client;
-    exe->compiled = describe(std::move(compiled), std::move(fingerprint));
-    args->executable = exe.release();
+    maybe_dump(*program);
+    count_compile();
+    args->executable = load_artifact(
+        client, {reinterpret_cast<const uint8_t*>(program->code), program->code_size});
+  });
+}
+
+// The compile options JAX passes are not needed: they were already applied
+// when the entry was compiled, and the plugin reads none of them.
+PJRT_Error* executable_deserialize_and_load(PJRT_Executable_DeserializeAndLoad_Args* args) {
+  return guarded("PJRT_Executable_DeserializeAndLoad", [&] {
+    auto* client = require(args->client, "client");
+    if (!args->serialized_executable && args->serialized_executable_size)
+      invalid("PJRT_Executable_DeserializeAndLoad: serialized_executable is null");
+    std::string_view bytes(args->serialized_executable ? args->serialized_executable : "",
+                           args->serialized_executable_size);
+    args->loaded_executable = load_artifact(client, artifact_of_serialized(bytes));
   });
 }
 
@@ -238,6 +275,7 @@ void install_client_entries(PJRT_Api& api) {
   api.PJRT_Client_AddressableMemories = client_addressable_memories;
   api.PJRT_Client_DefaultDeviceAssignment = client_default_device_assignment;
   api.PJRT_Client_Compile = client_compile;
+  api.PJRT_Executable_DeserializeAndLoad = executable_deserialize_and_load;
 }
 
 }  // namespace applejax::pjrt

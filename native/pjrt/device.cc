@@ -1,7 +1,10 @@
 // Device, device description and memory entries: fixed facts about the one
 // device the plugin exposes.
+#include <mlx/memory.h>
+
 #include "pjrt/entry.h"
 #include "pjrt/objects.h"
+#include "pjrt/struct_fields.h"
 #include "pjrt/surface.h"
 
 namespace applejax::pjrt {
@@ -93,6 +96,31 @@ PJRT_Error* device_get_attributes(PJRT_Device_GetAttributes_Args* args) {
   return nullptr;
 }
 
+// MLX's allocator figures, process-wide: MLX has one allocator per process
+// and the plugin one device. bytes_in_use is live arrays (MLX's active
+// memory); pool_bytes is freed memory MLX keeps for reuse (its cache);
+// bytes_limit is the limit MLX evaluates under (APPLEJAX_MEMORY_LIMIT_MB).
+PJRT_Error* device_memory_stats(PJRT_Device_MemoryStats_Args* args) {
+  return guarded("PJRT_Device_MemoryStats", [&] {
+    require(args->device, "device");
+    namespace mx = mlx::core;
+    args->bytes_in_use = int64_t(mx::get_active_memory());
+    APPLEJAX_SET_IF_PRESENT(args, peak_bytes_in_use, int64_t(mx::get_peak_memory()));
+    APPLEJAX_SET_IF_PRESENT(args, peak_bytes_in_use_is_set, true);
+    APPLEJAX_SET_IF_PRESENT(args, bytes_limit, int64_t(mx::get_memory_limit()));
+    APPLEJAX_SET_IF_PRESENT(args, bytes_limit_is_set, true);
+    APPLEJAX_SET_IF_PRESENT(args, pool_bytes, int64_t(mx::get_cache_memory()));
+    APPLEJAX_SET_IF_PRESENT(args, pool_bytes_is_set, true);
+    APPLEJAX_SET_IF_PRESENT(args, num_allocs_is_set, false);
+    APPLEJAX_SET_IF_PRESENT(args, largest_alloc_size_is_set, false);
+    APPLEJAX_SET_IF_PRESENT(args, bytes_reserved_is_set, false);
+    APPLEJAX_SET_IF_PRESENT(args, peak_bytes_reserved_is_set, false);
+    APPLEJAX_SET_IF_PRESENT(args, bytes_reservable_limit_is_set, false);
+    APPLEJAX_SET_IF_PRESENT(args, largest_free_block_bytes_is_set, false);
+    APPLEJAX_SET_IF_PRESENT(args, peak_pool_bytes_is_set, false);
+  });
+}
+
 PJRT_Error* memory_id(PJRT_Memory_Id_Args* args) {
   return guarded("PJRT_Memory_Id", [&] { args->id = memory_of(args->memory)->id; });
 }
@@ -149,6 +177,7 @@ void install_device_entries(PJRT_Api& api) {
   api.PJRT_Device_AddressableMemories = device_addressable_memories;
   api.PJRT_Device_DefaultMemory = device_default_memory;
   api.PJRT_Device_GetAttributes = device_get_attributes;
+  api.PJRT_Device_MemoryStats = device_memory_stats;
   api.PJRT_Memory_Id = memory_id;
   api.PJRT_Memory_Kind = memory_kind;
   api.PJRT_Memory_Kind_Id = memory_kind_id;

@@ -1,9 +1,19 @@
 // Executable and loaded-executable entries, and Execute.
+#include <cstring>
+
 #include <mlx/ops.h>
 
 #include "pjrt/entry.h"
 #include "pjrt/objects.h"
+#include "pjrt/program_text.h"
+#include "pjrt/serialized_executable.h"
+#include "pjrt/struct_fields.h"
 #include "pjrt/surface.h"
+
+// What Serialize hands out; the caller frees it through the deleter.
+struct PJRT_SerializedExecutable {
+  std::string bytes;
+};
 
 namespace applejax::pjrt {
 namespace {
@@ -79,6 +89,83 @@ PJRT_Error* executable_fingerprint(PJRT_Executable_Fingerprint_Args* args) {
     const auto& c = compiled_of(args->executable);
     args->executable_fingerprint = c.fingerprint.data();
     args->executable_fingerprint_size = c.fingerprint.size();
+  });
+}
+
+void serialized_deleter(PJRT_SerializedExecutable* s) { delete s; }
+
+PJRT_Error* executable_serialize(PJRT_Executable_Serialize_Args* args) {
+  return guarded("PJRT_Executable_Serialize", [&] {
+    const auto& c = *require(args->executable, "executable")->compiled;
+    auto* out = new PJRT_SerializedExecutable{serialize_executable(c.artifact)};
+    args->serialized_bytes = out->bytes.data();
+    args->serialized_bytes_size = out->bytes.size();
+    args->serialized_executable = out;
+    args->serialized_executable_deleter = serialized_deleter;
+  });
+}
+
+// The program as the plugin received it, before our passes, as StableHLO text
+// in MLIR's generic form: jaxlib parses it ("mlir" format) and converts it to
+// HLO for Compiled.as_text(). Read again from the kept artifact, so it shows
+// what JAX sent, not what the passes made of it.
+PJRT_Error* executable_optimized_program(PJRT_Executable_OptimizedProgram_Args* args) {
+  return guarded("PJRT_Executable_OptimizedProgram", [&] {
+    const auto& c = compiled_of(args->executable);
+    PJRT_Program* program = require(args->program, "program");
+    std::call_once(c.text_once, [&] { c.text = program_text(c.artifact); });
+    static constexpr char kFormat[] = "mlir";
+    program->format = kFormat;
+    program->format_size = sizeof(kFormat) - 1;
+    if (!program->code) {
+      program->code_size = c.text.size();
+      return;
+    }
+    if (program->code_size < c.text.size())
+      invalid("PJRT_Executable_OptimizedProgram: the buffer holds " +
+              std::to_string(program->code_size) + " bytes, the program text needs " +
+              std::to_string(c.text.size()));
+    std::memcpy(program->code, c.text.data(), c.text.size());
+    program->code_size = c.text.size();
+  });
+}
+
+size_t tensor_bytes(const std::vector<ir::Type>& types) {
+  size_t total = 0;
+  for (const ir::Type& t : types) {
+    if (!t.is_tensor()) continue;
+    size_t n = size_t(ir::element_byte_width(t.element));
+    for (int64_t d : t.shape) n *= size_t(d);
+    total += n;
+  }
+  return total;
+}
+
+// Argument and output sizes follow from the program's types. MLX allocates
+// temporaries while it evaluates and frees them as it goes, so there is no
+// temp size to know before running: it is reported as 0, as are code size
+// (the kernels MLX builds live in its own cache) and the peak and total
+// figures that would need it.
+PJRT_Error* executable_memory_stats(PJRT_Executable_GetCompiledMemoryStats_Args* args) {
+  return guarded("PJRT_Executable_GetCompiledMemoryStats", [&] {
+    const auto& program = *compiled_of(args->executable).program;
+    int64_t in = int64_t(tensor_bytes(program.input_types()));
+    int64_t out = int64_t(tensor_bytes(program.output_types()));
+    APPLEJAX_SET_IF_PRESENT(args, generated_code_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, argument_size_in_bytes, in);
+    APPLEJAX_SET_IF_PRESENT(args, output_size_in_bytes, out);
+    APPLEJAX_SET_IF_PRESENT(args, alias_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, temp_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, host_generated_code_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, host_argument_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, host_output_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, host_alias_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, host_temp_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, peak_memory_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, total_size_in_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, total_allocation_bytes, 0);
+    APPLEJAX_SET_IF_PRESENT(args, indefinite_allocations, 0);
+    APPLEJAX_SET_IF_PRESENT(args, peak_unpadded_heap_bytes, 0);
   });
 }
 
@@ -236,6 +323,9 @@ void install_executable_entries(PJRT_Api& api) {
   api.PJRT_Executable_OutputDimensions = executable_output_dimensions;
   api.PJRT_Executable_OutputMemoryKinds = executable_output_memory_kinds;
   api.PJRT_Executable_Fingerprint = executable_fingerprint;
+  api.PJRT_Executable_Serialize = executable_serialize;
+  api.PJRT_Executable_OptimizedProgram = executable_optimized_program;
+  api.PJRT_Executable_GetCompiledMemoryStats = executable_memory_stats;
   api.PJRT_LoadedExecutable_Destroy = loaded_destroy;
   api.PJRT_LoadedExecutable_GetExecutable = loaded_get_executable;
   api.PJRT_LoadedExecutable_AddressableDevices = loaded_addressable_devices;

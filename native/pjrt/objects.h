@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,10 @@ struct PJRT_Buffer {
   applejax::runtime::BufferPtr buffer;
   PJRT_Buffer_Type type = PJRT_Buffer_Type_INVALID;
   std::vector<int64_t> minor_to_major;  // storage for GetMemoryLayout
+  // External references (DLPack exports): while the count is above zero the
+  // array stays pinned here, so Delete cannot free memory someone still reads.
+  int external_refs = 0;
+  std::optional<mlx::core::array> pinned;
 };
 
 struct PJRT_Event {
@@ -65,6 +71,13 @@ struct CompiledProgram {
   std::shared_ptr<runtime::Program> program;
   std::string name;
   std::string fingerprint;
+  // The StableHLO artifact exactly as JAX sent it: what Serialize stores and
+  // OptimizedProgram hands back.
+  std::string artifact;
+  // The artifact printed as StableHLO text, made on the first
+  // OptimizedProgram call (as_text), which asks twice: size, then bytes.
+  mutable std::once_flag text_once;
+  mutable std::string text;
   std::vector<PJRT_Buffer_Type> output_types;
   std::vector<int64_t> output_dims;
   std::vector<size_t> output_dim_sizes;
