@@ -4,8 +4,10 @@
 // operands are transposed per the dimension numbers and the result is
 // transposed back. Negative padding (JAX emits it for the gradients of
 // strided convolutions) is applied to the input by hand, after any input
-// dilation, since MLX pads only outward.
+// dilation, since MLX pads only outward. MLX has no complex convolution:
+// complex ones are built from real ones (complex_conv).
 #include <cstdint>
+#include <string>
 #include <utility>
 
 #include <mlx/memory.h>
@@ -93,10 +95,148 @@ mx::array grouped_conv(const mx::array& x, const mx::array& w, const std::vector
   return mx::concatenate(parts, last, s);
 }
 
+// The window and group attributes, read and checked once per op.
+struct Conv {
+  std::vector<int> stride, lhs_dil, rhs_dil, lo, hi;
+  int groups = 1, batch_groups = 1;
+};
+
+Conv conv_attrs(const ir::Op& op, size_t nsp) {
+  Conv c;
+  c.stride = window_ints(op, "window_strides", nsp, 1, 1);
+  c.lhs_dil = window_ints(op, "lhs_dilation", nsp, 1, 1);
+  c.rhs_dil = window_ints(op, "rhs_dilation", nsp, 1, 1);
+  std::vector<int> pad = window_ints(op, "padding", 2 * nsp, 0, INT32_MIN);
+  c.lo.resize(nsp);
+  c.hi.resize(nsp);
+  for (size_t i = 0; i < nsp; ++i) {
+    c.lo[i] = pad[2 * i];
+    c.hi[i] = pad[2 * i + 1];
+  }
+  int64_t groups64 = int_attr(op, "feature_group_count");
+  int64_t batch_groups64 = int_attr(op, "batch_group_count");
+  if (groups64 < 1 || groups64 > INT32_MAX || batch_groups64 < 1 || batch_groups64 > INT32_MAX)
+    fail(op, "feature_group_count and batch_group_count must be positive");
+  c.groups = static_cast<int>(groups64);
+  c.batch_groups = static_cast<int>(batch_groups64);
+  if (c.batch_groups > 1 && c.groups != 1)
+    fail_unsupported(op, "convolution with both feature_group_count and batch_group_count > 1");
+  return c;
+}
+
+// One real convolution of channels-last `x` by `w` ([O, spatial..., I]),
+// in MLX's layout.
+mx::array real_conv(const ir::Op& op, Conv c, mx::array x, mx::array w, mx::StreamOrDevice s) {
+  const size_t nsp = c.stride.size();
+  bool negative = false;
+  for (size_t i = 0; i < nsp; ++i) negative = negative || c.lo[i] < 0 || c.hi[i] < 0;
+  if (negative) {
+    check_intermediate(op, "the input dilated before cropping", dilated_elements(x, c.lhs_dil),
+                       x.dtype());
+    dilate_spatial(op, x, c.lhs_dil, s);
+    for (size_t i = 0; i < nsp; ++i) {
+      int axis = static_cast<int>(i) + 1;
+      mx::Shape start(x.ndim(), 0), stop = x.shape();
+      start[axis] = std::max(0, -c.lo[i]);
+      stop[axis] = std::max(start[axis], x.shape(axis) - std::max(0, -c.hi[i]));
+      x = mx::slice(x, start, stop, s);
+      c.lo[i] = std::max(0, c.lo[i]);
+      c.hi[i] = std::max(0, c.hi[i]);
+    }
+  }
+  if (mx::to_stream(s).device.type == mx::Device::cpu) {
+    // MLX's CPU convolution takes its GEMM (BLAS) path only without
+    // dilations and otherwise loops element by element, 50-100x slower: the
+    // input and kernel gradients of every strided convolution land there.
+    // Inserting the zeros by hand costs memory and wasted multiplies but
+    // keeps BLAS -- while the dilated copy stays small beside MLX's memory
+    // limit; past that, MLX's own dilation is slow but allocates nothing.
+    const double budget = static_cast<double>(mx::get_memory_limit()) / 8;
+    if (dilated_elements(x, c.lhs_dil) * x.itemsize() <= budget)
+      dilate_spatial(op, x, c.lhs_dil, s);
+    if (dilated_elements(w, c.rhs_dil) * w.itemsize() <= budget)
+      dilate_spatial(op, w, c.rhs_dil, s);
+  }
+  int groups = c.groups;
+  if (c.batch_groups > 1) {
+    // The kernel gradient of a grouped convolution. Batch group g convolves
+    // with output-feature group g; moving the batch groups next to the
+    // channels makes that an ordinary grouped convolution.
+    int batch_groups = c.batch_groups;
+    int n = x.shape(0);
+    if (n % batch_groups != 0) fail(op, "batch size is not a multiple of batch_group_count");
+    mx::Shape split = x.shape();
+    split[0] = n / batch_groups;
+    split.insert(split.begin(), batch_groups);
+    mx::array g = mx::reshape(x, split, s);
+    std::vector<int> perm;
+    for (int i = 1; i < static_cast<int>(g.ndim()) - 1; ++i) perm.push_back(i);
+    perm.push_back(0);
+    perm.push_back(static_cast<int>(g.ndim()) - 1);
+    g = mx::transpose(g, perm, s);
+    mx::Shape merged = x.shape();
+    merged[0] = n / batch_groups;
+    merged.back() *= batch_groups;
+    x = mx::reshape(g, merged, s);
+    groups = batch_groups;
+  }
+  return grouped_conv(x, w, c.stride, c.lo, c.hi, c.rhs_dil, c.lhs_dil, groups, s);
+}
+
+// real_conv of each of `xs` by the same kernel. Without batch groups the
+// batch axis is free, so the inputs are stacked along it and convolved as
+// one: one kernel launch instead of several.
+std::vector<mx::array> real_convs(const ir::Op& op, const Conv& c, const std::vector<mx::array>& xs,
+                                  const mx::array& w, mx::StreamOrDevice s) {
+  std::vector<mx::array> out;
+  if (xs.size() == 1 || c.batch_groups > 1) {
+    for (const mx::array& x : xs) out.push_back(real_conv(op, c, x, w, s));
+    return out;
+  }
+  mx::array y = real_conv(op, c, mx::concatenate(xs, 0, s), w, s);
+  int n = xs[0].shape(0);
+  for (size_t i = 0; i < xs.size(); ++i) {
+    mx::Shape start(y.ndim(), 0), stop = y.shape();
+    start[0] = static_cast<int>(i) * n;
+    stop[0] = static_cast<int>(i + 1) * n;
+    out.push_back(mx::slice(y, start, stop, s));
+  }
+  return out;
+}
+
+// A complex convolution from real ones: (a + ib) * (c + id) = (ac - bd) +
+// i(ad + bc), each product one real convolution (two launches where the
+// real and imaginary inputs can share a stacked batch). Gauss's form,
+// re = (a + b)c - b(c + d), im = (a + b)c + a(d - c), saves a quarter of the
+// multiplies, and JAX lowers cpu's and gpu's complex convolutions that way,
+// but its error is relative to the larger of the two parts: an imaginary
+// part 10^6 times smaller than the real one comes out ~10% wrong in
+// float32. The four products keep each part to float32 rounding, and agree
+// with cpu within cpu's own error bound (test_conv_complex.py checks both).
+mx::array complex_conv(const ir::Op& op, const Conv& c, const mx::array& x, const mx::array& w,
+                       mx::StreamOrDevice s) {
+  std::vector<mx::array> ab = {mx::real(x, s), mx::imag(x, s)};
+  std::vector<mx::array> by_c = real_convs(op, c, ab, mx::real(w, s), s);  // ac, bc
+  std::vector<mx::array> by_d = real_convs(op, c, ab, mx::imag(w, s), s);  // ad, bd
+  mx::array re = mx::subtract(by_c[0], by_d[1], s);
+  mx::array im = mx::add(by_d[0], by_c[1], s);
+  mx::array i = mx::array(mx::complex64_t{0, 1});
+  return mx::add(mx::astype(re, mx::complex64, s),
+                 mx::multiply(mx::astype(im, mx::complex64, s), i, s), s);
+}
+
+// Names the element type a convolution cannot take, or "" when it can.
+std::string refused_element_type(mx::Dtype d) {
+  if (d == mx::bool_) return "boolean convolution";
+  if (mx::issubdtype(d, mx::integer)) return "integer convolution";
+  return "";
+}
+
 Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
-  if (!mx::issubdtype(in[0].dtype(), mx::floating))
-    fail_unsupported(op, "integer convolution");
+  for (size_t i = 0; i < 2; ++i)
+    if (std::string what = refused_element_type(in[i].dtype()); !what.empty())
+      fail_unsupported(op, what + " (MLX convolves floating-point and, here, complex operands only)");
   std::vector<int64_t> in_spatial = int_list(op, "input_spatial_dimensions");
   std::vector<int64_t> k_spatial = int_list(op, "kernel_spatial_dimensions");
   std::vector<int64_t> out_spatial = int_list(op, "output_spatial_dimensions");
@@ -118,79 +258,21 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   std::vector<int> perm_res =
       layout(op, "output", int_attr(op, "output_batch_dimension"), out_spatial,
              int_attr(op, "output_feature_dimension"), rank);
+  Conv c = conv_attrs(op, nsp);
+  mx::Dtype out = result_dtype(em, op);
+  // StableHLO gives both operands and the result the same kind of element
+  // type (jaxlib's verifier refuses f32 by complex<f32>).
+  bool complex = mx::issubdtype(in[0].dtype(), mx::complexfloating);
+  if (complex != mx::issubdtype(in[1].dtype(), mx::complexfloating) ||
+      complex != mx::issubdtype(out, mx::complexfloating))
+    fail(op, "operands and result mix complex and real element types (malformed program)");
   // Empty operands: every output sums over nothing (and MLX's CPU kernel
   // divides by the channel count).
   if (in[0].size() == 0 || in[1].size() == 0)
-    return {mx::zeros(result_shape(em, op), result_dtype(em, op), s)};
+    return {mx::zeros(result_shape(em, op), out, s)};
   mx::array x = mx::transpose(in[0], perm_in, s);
-  mx::array w = mx::astype(mx::transpose(in[1], perm_k, s), x.dtype(), s);
-
-  std::vector<int> stride = window_ints(op, "window_strides", nsp, 1, 1);
-  std::vector<int> lhs_dil = window_ints(op, "lhs_dilation", nsp, 1, 1);
-  std::vector<int> rhs_dil = window_ints(op, "rhs_dilation", nsp, 1, 1);
-  std::vector<int> pad = window_ints(op, "padding", 2 * nsp, 0, INT32_MIN);
-  std::vector<int> lo(nsp), hi(nsp);
-  bool negative = false;
-  for (size_t i = 0; i < nsp; ++i) {
-    lo[i] = pad[2 * i];
-    hi[i] = pad[2 * i + 1];
-    negative = negative || lo[i] < 0 || hi[i] < 0;
-  }
-  if (negative) {
-    check_intermediate(op, "the input dilated before cropping", dilated_elements(x, lhs_dil),
-                       x.dtype());
-    dilate_spatial(op, x, lhs_dil, s);
-    for (size_t i = 0; i < nsp; ++i) {
-      int axis = static_cast<int>(i) + 1;
-      mx::Shape start(x.ndim(), 0), stop = x.shape();
-      start[axis] = std::max(0, -lo[i]);
-      stop[axis] = std::max(start[axis], x.shape(axis) - std::max(0, -hi[i]));
-      x = mx::slice(x, start, stop, s);
-      lo[i] = std::max(0, lo[i]);
-      hi[i] = std::max(0, hi[i]);
-    }
-  }
-  if (mx::to_stream(s).device.type == mx::Device::cpu) {
-    // MLX's CPU convolution takes its GEMM (BLAS) path only without
-    // dilations and otherwise loops element by element, 50-100x slower: the
-    // input and kernel gradients of every strided convolution land there.
-    // Inserting the zeros by hand costs memory and wasted multiplies but
-    // keeps BLAS -- while the dilated copy stays small beside MLX's memory
-    // limit; past that, MLX's own dilation is slow but allocates nothing.
-    const double budget = static_cast<double>(mx::get_memory_limit()) / 8;
-    if (dilated_elements(x, lhs_dil) * x.itemsize() <= budget) dilate_spatial(op, x, lhs_dil, s);
-    if (dilated_elements(w, rhs_dil) * w.itemsize() <= budget) dilate_spatial(op, w, rhs_dil, s);
-  }
-  int64_t groups64 = int_attr(op, "feature_group_count");
-  int64_t batch_groups64 = int_attr(op, "batch_group_count");
-  if (groups64 < 1 || groups64 > INT32_MAX || batch_groups64 < 1 || batch_groups64 > INT32_MAX)
-    fail(op, "feature_group_count and batch_group_count must be positive");
-  int groups = static_cast<int>(groups64);
-  int batch_groups = static_cast<int>(batch_groups64);
-  if (batch_groups > 1) {
-    // The kernel gradient of a grouped convolution. Batch group g convolves
-    // with output-feature group g; moving the batch groups next to the
-    // channels makes that an ordinary grouped convolution.
-    if (groups != 1)
-      fail_unsupported(op, "convolution with both feature_group_count and batch_group_count > 1");
-    int n = x.shape(0);
-    if (n % batch_groups != 0) fail(op, "batch size is not a multiple of batch_group_count");
-    mx::Shape split = x.shape();
-    split[0] = n / batch_groups;
-    split.insert(split.begin(), batch_groups);
-    mx::array g = mx::reshape(x, split, s);
-    std::vector<int> perm;
-    for (int i = 1; i < static_cast<int>(g.ndim()) - 1; ++i) perm.push_back(i);
-    perm.push_back(0);
-    perm.push_back(static_cast<int>(g.ndim()) - 1);
-    g = mx::transpose(g, perm, s);
-    mx::Shape merged = x.shape();
-    merged[0] = n / batch_groups;
-    merged.back() *= batch_groups;
-    x = mx::reshape(g, merged, s);
-    groups = batch_groups;
-  }
-  mx::array y = grouped_conv(x, w, stride, lo, hi, rhs_dil, lhs_dil, groups, s);
+  mx::array y = complex ? complex_conv(op, c, x, mx::transpose(in[1], perm_k, s), s)
+                        : real_conv(op, c, x, mx::astype(mx::transpose(in[1], perm_k, s), x.dtype(), s), s);
 
   std::vector<int> perm_out(rank);
   for (size_t i = 0; i < rank; ++i) perm_out[perm_res[i]] = static_cast<int>(i);
