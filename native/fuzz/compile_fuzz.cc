@@ -120,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ++stats.ran;
   try {
-    program->run(args);
+    program->run(std::move(args));
   } catch (const std::exception& e) {
     ++stats.run_errors;  // PJRT_LoadedExecutable_Execute's error
     if (const char* v = std::getenv("APPLEJAX_FUZZ_STATS"); v && std::string_view(v) == "errors")

@@ -14,6 +14,7 @@
 #include <mlx/transforms.h>
 
 #include "lower/emitter.h"
+#include "lower/host_callback.h"
 #include "lower/errors.h"
 #include "lower/indexing.h"
 #include "lower/region_patterns.h"
@@ -217,6 +218,7 @@ Values call(Emitter& em, const ir::Op& op, const Values& in) {
 bool reads_host(const ir::Op& op) {
   if (op.name == "stablehlo.while" || op.name == "stablehlo.if" || op.name == "stablehlo.case")
     return true;
+  if (is_host_callback(op)) return true;
   return op.name == "stablehlo.scatter" && scatter_reads_host(op);
 }
 

@@ -37,6 +37,8 @@ Registry build_registry() {
   register_fast(r);
   register_linalg(r);
   register_fault_injection(r);
+  register_host_callback(r);
+  register_tokens(r);
   register_collectives(r);
   return r;
 }

@@ -75,6 +75,8 @@ void register_custom_call(Registry& r);
 void register_fast(Registry& r);  // the passes' fused ops
 void register_linalg(Registry& r);
 void register_fault_injection(Registry& r);
+void register_host_callback(Registry& r);
+void register_tokens(Registry& r);  // create_token, after_all
 void register_collectives(Registry& r);  // one device: one participant
 
 // The registry key of a custom_call target's handler (custom_call.cc

@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "lower/host_callback.h"
 #include "lower/indexing.h"
 #include "lower/threefry.h"
 
@@ -31,6 +32,7 @@ bool traceable(const ir::Region& region, const ir::Module& module, std::string* 
       if (op.name == "stablehlo.while") return blocked(op, "a nested while loop");
       if (op.name == "stablehlo.scatter" && scatter_reads_host(op))
         return blocked(op, "a scatter that resolves colliding indices on the host");
+      if (is_host_callback(op)) return blocked(op, "a host callback");
       if (op.name == "stablehlo.custom_call") {
         const ir::Attribute* effects = op.attr("has_side_effect");
         if (effects && effects->kind == ir::Attribute::Kind::kBool && effects->b)

@@ -224,6 +224,24 @@ PJRT_Error* loaded_fingerprint(PJRT_LoadedExecutable_Fingerprint_Args* args) {
   });
 }
 
+// Which inputs this call donates: those JAX marked in the program, less the
+// ones the caller says it still needs, less any passed twice (the other use
+// still reads it).
+std::vector<bool> donated_inputs(const runtime::Program& program, const PJRT_ExecuteOptions* options,
+                                 const std::vector<runtime::BufferPtr>& inputs) {
+  std::vector<bool> donated(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) donated[i] = program.donates(i);
+  if (options)
+    for (size_t k = 0; k < options->num_non_donatable_input_indices; ++k) {
+      int64_t i = options->non_donatable_input_indices[k];
+      if (i >= 0 && static_cast<size_t>(i) < donated.size()) donated[i] = false;
+    }
+  for (size_t i = 0; i < inputs.size(); ++i)
+    for (size_t j = 0; j < inputs.size(); ++j)
+      if (i != j && inputs[i] == inputs[j]) donated[i] = false;
+  return donated;
+}
+
 // Queues the program on the worker and returns at once with output buffers
 // whose ready events fire when it has run.
 PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
@@ -243,7 +261,7 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
 
     if (args->num_args && (!args->argument_lists || !args->argument_lists[0]))
       invalid("PJRT_LoadedExecutable_Execute: argument_lists is null");
-    if (!args->output_lists || !args->output_lists[0])
+    if (!program.output_types().empty() && (!args->output_lists || !args->output_lists[0]))
       invalid("PJRT_LoadedExecutable_Execute: output_lists is null");
     std::vector<runtime::BufferPtr> inputs;
     for (size_t i = 0; i < args->num_args; ++i) {
@@ -262,6 +280,9 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
       }
       inputs.push_back(b->buffer);
     }
+    std::vector<bool> donated = donated_inputs(program, args->options, inputs);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (donated[i]) inputs[i]->deleted = true;
 
     std::vector<runtime::BufferPtr> outputs;
     for (const ir::Type& t : program.output_types()) {
@@ -276,20 +297,33 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
     runtime::ProgramStats* stats = compiled->program->stats();
     bool warm = stats && stats->started.load() >= runtime::ProgramStats::kWarmUp;
     uint64_t posted = warm ? runtime::now_ns() : 0;
-    exe->client->worker.post([compiled, inputs, outputs, done, posted] {
+    exe->client->worker.post([compiled, inputs, donated, outputs, done, posted] {
       if (posted) compiled->program->stats()->queue_ns += runtime::now_ns() - posted;
       auto fail = [&](const std::string& message) {
         for (auto& o : outputs) o->ready->set_error(message);
         done->set_error(message);
       };
       std::vector<mx::array> values;
-      for (auto& in : inputs) {
-        if (auto err = in->ready->wait()) return fail("an input failed: " + *err);
+      const runtime::Program& program = *compiled->program;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        const runtime::BufferPtr& in = inputs[i];
+        auto err = in->ready->wait();
+        // A token only orders effects: the failure of the call that made it
+        // was reported there, and must not fail every later ordered call.
+        if (program.is_token(i)) {
+          values.push_back(mx::zeros({0}, mx::bool_));
+          continue;
+        }
+        if (err) return fail("an input failed: " + *err);
         if (!in->array) return fail("an input buffer was deleted before execution");
         values.push_back(*in->array);
       }
+      // The program then holds a donated array's only reference, so MLX may
+      // reuse its memory for a result.
+      for (size_t i = 0; i < inputs.size(); ++i)
+        if (donated[i]) inputs[i]->array.reset();
       try {
-        std::vector<mx::array> results = compiled->program->run(values);
+        std::vector<mx::array> results = compiled->program->run(std::move(values));
         for (size_t i = 0; i < outputs.size(); ++i) outputs[i]->array = std::move(results[i]);
       } catch (const std::bad_alloc&) {
         return fail("mps: out of memory while running " + compiled->name +
@@ -301,6 +335,12 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
       done->set_ready();
     });
 
+    // As on cpu, a program that calls back into Python runs to the end
+    // before Execute returns, so an exception in the callback is raised
+    // where the jitted function was called. jaxlib calls Execute without
+    // the GIL, which the callback needs.
+    if (program.has_host_callbacks())
+      if (auto err = done->wait()) throw ApiError{PJRT_Error_Code_INTERNAL, *err};
     for (size_t i = 0; i < outputs.size(); ++i)
       args->output_lists[0][i] = make_buffer_handle(exe->client, outputs[i]);
     if (args->device_complete_events) args->device_complete_events[0] = wrap(done);

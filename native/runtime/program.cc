@@ -20,6 +20,7 @@
 #include "runtime/memory_limits.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/host_callback.h"
 #include "lower/loop_analysis.h"
 #include "passes/pipeline.h"
 #include "vhlo/reader.h"
@@ -83,6 +84,23 @@ Program::Program(ir::Module module, mx::Device device)
   name_ = module_.name.empty() ? entry_->name : module_.name;
   inputs_ = entry_->argument_types;
   outputs_ = entry_->result_types;
+  for (const auto& attrs : entry_->argument_attributes)
+    donated_.push_back(std::any_of(attrs.begin(), attrs.end(), [](const ir::NamedAttribute& a) {
+      return a.first == "tf.aliasing_output" || a.first == "jax.buffer_donor";
+    }));
+  for (auto* types : {&inputs_, &outputs_})
+    for (ir::Type& t : *types)
+      if (t.kind == ir::Type::Kind::kToken) t = token_buffer_type();
+}
+
+// JAX passes and receives the tokens of ordered effects as bool[0] arrays,
+// as XLA's backends do.
+ir::Type token_buffer_type() {
+  ir::Type t;
+  t.kind = ir::Type::Kind::kTensor;
+  t.element = ir::ElementType::kI1;
+  t.shape = {0};
+  return t;
 }
 
 namespace {
@@ -141,6 +159,15 @@ bool check_region(const ir::Region& region, const ir::Module& module,
   }
   return traceable;
 }
+bool calls_host(const ir::Region& region) {
+  for (const auto& block : region.blocks)
+    for (const auto& op : block.ops) {
+      if (lower::is_host_callback(op)) return true;
+      for (const auto& r : op.regions)
+        if (calls_host(r)) return true;
+    }
+  return false;
+}
 int64_t largest_result(const ir::Region& region, const ir::Module& module) {
   int64_t most = 0;
   for (const auto& block : region.blocks)
@@ -162,6 +189,7 @@ void Program::check_supported() {
   for (const auto& fn : module_.functions)
     traceable = check_region(fn.body, module_, device_, *loops_, compile) && traceable;
   if (traceable && compile) compile_id_ = next_compile_id();
+  for (const auto& fn : module_.functions) has_host_callbacks_ = has_host_callbacks_ || calls_host(fn.body);
 }
 
 Program::~Program() {
@@ -179,7 +207,7 @@ std::vector<mx::array> Program::interpret(const std::vector<mx::array>& args) co
 // which caches the graph (no re-interpretation of the IR per call) and fuses
 // elementwise chains into single kernels. The others are interpreted on each
 // call, evaluating loop predicates on the host.
-std::vector<mx::array> Program::run(const std::vector<mx::array>& args) const {
+std::vector<mx::array> Program::run_graph(std::vector<mx::array>& args) const {
   std::vector<mx::array> outs;
   uint64_t start = stats_ ? now_ns() : 0;
   bool warm = stats_ && stats_->started++ >= ProgramStats::kWarmUp;
@@ -216,11 +244,21 @@ std::vector<mx::array> Program::run(const std::vector<mx::array>& args) const {
       compiled_fn_ = mx::detail::compile(
           [this](const std::vector<mx::array>& a) { return interpret(a); }, compile_id_);
     outs = compiled_fn_(args);
+    args.clear();
     evaluate();
     return outs;
   }
   outs = interpret(args);
+  args.clear();
   evaluate();
+  return outs;
+}
+
+std::vector<mx::array> Program::run(std::vector<mx::array> args) const {
+  std::vector<mx::array> outs = run_graph(args);
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (entry_->result_types[i].kind == ir::Type::Kind::kToken)
+      outs[i] = mx::zeros({0}, mx::bool_, device_);
   return outs;
 }
 

@@ -1,7 +1,7 @@
 """Equinox modules trained on mps vs cpu: eqx.filter_jit and
 eqx.filter_value_and_grad around an optax update, for an MLP, a CNN, an
 attention block with rotary embeddings, a GRU over lax.scan and a stateful
-BatchNorm model. Losses and trained arrays must agree."""
+BatchNorm model. Losses and trained arrays must agree; eqx.error_if raises as on cpu."""
 
 import equinox as eqx
 import jax
@@ -194,3 +194,20 @@ def test_stateful_batchnorm_and_dropout(mps, cpu):
 
   got, want = run(mps), run(cpu)
   assert_same(got, want, TOL)
+
+
+def test_error_if_raises_through_a_host_callback(mps, cpu):
+  """eqx.error_if is a jax.pure_callback that raises: on mps as on cpu, a
+  true predicate becomes a Python error at the call, a false one passes the
+  value through, and the call after an error runs."""
+
+  @jax.jit
+  def f(x):
+    return eqx.error_if(x, x < 0, "negative input") * 3
+
+  for device in (mps, cpu):
+    with pytest.raises(Exception, match="negative input"):
+      jax.block_until_ready(f(jax.device_put(jnp.array([1.0, -1.0]), device)))
+    np.testing.assert_allclose(np.asarray(f(jax.device_put(jnp.arange(3.0), device))),
+                               [0, 3, 6])
+    jax.effects_barrier()
