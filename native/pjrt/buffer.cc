@@ -316,6 +316,7 @@ mx::array contiguous_array(PJRT_Buffer* handle, const char* entry) {
 }
 
 uintptr_t data_pointer(PJRT_Buffer* handle, const char* entry) {
+  live(handle, entry);  // a deleted buffer has no memory to point at for JAX
   {
     std::lock_guard lock(external_mutex);
     if (handle->pinned) return reinterpret_cast<uintptr_t>(handle->pinned->data<uint8_t>());
