@@ -26,15 +26,22 @@ constexpr const char* kOneDeviceHint =
     "a mesh of one device (jax.make_mesh((1,), ...)) or pmap over one device, or run the "
     "program on a backend with enough devices";
 
+// Ids printed in an error; a malformed table can hold millions.
+constexpr size_t kIdsShown = 16;
+// More ids than a table may hold: a one-device program needs one (plus
+// padding), and a damaged splat attribute can claim any shape.
+constexpr int64_t kMaxIds = int64_t{1} << 16;
+
 // "[[0, 1], [2, 3]]" from a [rows, columns] id table.
 std::string id_table(const std::vector<int64_t>& ids, int64_t columns) {
   std::string out = "[";
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (size_t i = 0; i < ids.size() && i < kIdsShown; ++i) {
     bool row_start = columns > 0 && i % static_cast<size_t>(columns) == 0;
     if (row_start) out += i == 0 ? "[" : "], [";
     else out += ", ";
     out += std::to_string(ids[i]);
   }
+  if (ids.size() > kIdsShown) out += ", ...";
   if (!ids.empty()) out += "]";
   return out + "]";
 }
@@ -45,11 +52,16 @@ std::vector<int64_t> id_rows(const ir::Op& op, std::string_view name, int64_t* c
   const ir::Attribute* a = op.attr(name);
   *columns = 0;
   if (!a) return {};
-  if (a->kind != ir::Attribute::Kind::kDense || a->type.shape.size() != 2)
+  if (a->kind != ir::Attribute::Kind::kDense || a->type.shape.size() != 2 ||
+      !ir::is_integer(a->type.element))
     fail(op, std::string(name) + " is not a two-dimensional integer tensor (malformed program)");
+  int64_t rows = a->type.shape[0];
   *columns = a->type.shape[1];
+  if (rows < 0 || *columns < 0 || (*columns > 0 && rows > kMaxIds / *columns))
+    fail(op, std::string(name) + " has the shape " + std::to_string(rows) + "x" +
+                 std::to_string(*columns) + " (malformed program)", kOneDeviceHint);
   std::vector<int64_t> ids = a->ints();
-  if (static_cast<int64_t>(ids.size()) != a->type.num_elements())
+  if (static_cast<int64_t>(ids.size()) != rows * *columns)
     fail(op, std::string(name) + " holds fewer ids than its shape says (malformed program)");
   return ids;
 }

@@ -124,6 +124,17 @@ TEST_CASE(replica_groups_shorter_than_their_shape) {
   expect_error(p, v, "holds fewer ids than its shape says", __LINE__);
 }
 
+// A damaged splat can claim any shape; reading its ids would allocate them.
+TEST_CASE(replica_groups_of_a_huge_shape) {
+  Program p({f32({3})});
+  ir::Attribute groups = id_table({1, 1}, {0});
+  groups.type.shape = {int64_t{1} << 31, int64_t{1} << 31};
+  groups.splat = true;
+  auto v = p.op("stablehlo.all_gather", {p.arg(0)}, f32({3}),
+                {{"all_gather_dim", integer(0)}, {"replica_groups", groups}});
+  expect_error(p, v, "replica_groups has the shape 2147483648x2147483648", __LINE__);
+}
+
 TEST_CASE(padded_group_is_one_participant) {
   Program p({f32({3})});
   auto v = p.op("stablehlo.all_gather", {p.arg(0)}, f32({3}),
