@@ -257,3 +257,19 @@ def test_initialize_enables_the_cache_for_mps(mps):
 
   assert getattr(compilation_cache.is_cache_used, "_applejax", False), (
       "jax_plugins.mps.initialize() must call jax_plugins.mps.cache.install()")
+
+
+def test_no_cache_work_without_a_directory(mps, tmp_path):
+  # Without a directory JAX must not compute cache keys for mps programs.
+  from jax._src import compilation_cache
+
+  from jax_plugins.mps import cache
+
+  cache.install()
+  assert jax.config.jax_compilation_cache_dir is None
+  assert not compilation_cache.is_cache_used(mps.client)
+  jax.config.update("jax_compilation_cache_dir", str(tmp_path))
+  try:
+    assert compilation_cache.is_cache_used(mps.client)
+  finally:
+    jax.config.update("jax_compilation_cache_dir", None)

@@ -30,17 +30,18 @@ def install() -> None:
   except ImportError:  # a JAX without the module: nothing to enable
     return
   original = getattr(compilation_cache, "is_cache_used", None)
-  enabled = getattr(compilation_cache, "_is_cache_enabled", None)
+  enabled = getattr(compilation_cache, "is_persistent_cache_enabled", None)
   if original is None or enabled is None or getattr(original, "_applejax", False):
     if original is None or enabled is None:
-      logger.debug("applejax: this JAX has no is_cache_used/_is_cache_enabled; "
+      logger.debug("applejax: this JAX has no is_cache_used/is_persistent_cache_enabled; "
                    "the persistent cache stays off for mps")
     return
 
   def is_cache_used(backend) -> bool:
     # JAX's own check is remembered for the whole process after its first
     # call, so mps must not go through it: asked first, it would also turn
-    # the cache off for cpu.
+    # the cache off for cpu. Asked each time instead, and only with a cache
+    # directory set, so a program without one never pays for the cache key.
     if getattr(backend, "platform", None) == PLATFORM_NAME:
       return bool(enabled())
     return original(backend)
