@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 def install() -> None:
   """Lets JAX use its persistent compilation cache for mps executables."""
   try:
+    # Private: the platform check lives only here; no public API changes it.
     from jax._src import compilation_cache
   except ImportError:  # a JAX without the module: nothing to enable
     return

@@ -78,6 +78,8 @@ def _numpy_can_export(dtype) -> bool:
 
 def install() -> None:
   """Routes DLPack export of mps arrays through host_view."""
+  # Private: jax.Array is abstract; the DLPack methods JAX calls are on
+  # ArrayImpl, its one implementation, and no public hook replaces them.
   from jax._src import array
 
   cls = array.ArrayImpl
@@ -88,7 +90,7 @@ def install() -> None:
   def __dlpack_device__(self):
     if _single_mps_device(self) is None:
       return original_device(self)
-    from jax._src.dlpack import DLDeviceType
+    from jax._src.dlpack import DLDeviceType  # private: jax.dlpack does not export it
 
     return DLDeviceType.kDLCPU, 0
 
