@@ -194,6 +194,22 @@ func.func public @main(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
 }
 """
 
+VARIADIC_ALL_GATHER = """
+func.func public @main(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) -> (tensor<2x3xf32>, tensor<4x3xf32>) {
+  %r:2 = "stablehlo.all_gather"(%a, %b) {all_gather_dim = 1 : i64, replica_groups = dense<[[0]]> : tensor<1x1xi64>}
+      : (tensor<2x3xf32>, tensor<4x3xf32>) -> (tensor<2x3xf32>, tensor<4x3xf32>)
+  return %r#0, %r#1 : tensor<2x3xf32>, tensor<4x3xf32>
+}
+"""
+
+ALL_TO_ALL = """
+func.func public @main(%a: tensor<2x4xi32>, %b: tensor<2x4xi32>) -> (tensor<2x4xi32>, tensor<2x4xi32>) {
+  %r:2 = "stablehlo.all_to_all"(%a, %b) {split_dimension = 1 : i64, concat_dimension = 0 : i64, split_count = 1 : i64,
+      replica_groups = dense<[[0]]> : tensor<1x1xi64>} : (tensor<2x4xi32>, tensor<2x4xi32>) -> (tensor<2x4xi32>, tensor<2x4xi32>)
+  return %r#0, %r#1 : tensor<2x4xi32>, tensor<2x4xi32>
+}
+"""
+
 ALL_TO_ALL = """
 func.func public @main(%a: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %r = "stablehlo.all_to_all"(%a) {split_dimension = 1 : i64, concat_dimension = 0 : i64, split_count = 1 : i64,
@@ -258,6 +274,13 @@ def test_all_gather_with_no_groups_means_all_devices():
 
 def test_all_to_all():
   assert_same_on_both(ALL_TO_ALL, np.arange(8, dtype=np.float32).reshape(2, 4))
+
+
+def test_variadic_all_gather():
+  # (XLA reads a variadic all_to_all as one operand per participant, unlike
+  # StableHLO's one split per operand, so that form has no cpu oracle.)
+  assert_same_on_both(VARIADIC_ALL_GATHER, np.arange(6, dtype=np.float32).reshape(2, 3),
+                      np.arange(12, dtype=np.float32).reshape(4, 3) - 4)
 
 
 @pytest.mark.parametrize("pairs,n", [("[[0, 0]]", 1), ("", 0)])
