@@ -117,6 +117,35 @@ def test_grad_of_all_gather_and_psum_scatter(mps, cpu):
   assert_same(outs[0], outs[1])
 
 
+def test_data_parallel_train_step(mps, cpu):
+  # The usual data-parallel step: per-shard loss and gradients, pmean'd over
+  # the batch axis, an SGD update, all inside shard_map.
+  rng = np.random.default_rng(3)
+  params = {"w": rng.standard_normal((6, 3)).astype(np.float32) * 0.5,
+            "b": np.zeros(3, np.float32)}
+  batch = rng.standard_normal((8, 6)).astype(np.float32)
+  labels = rng.standard_normal((8, 3)).astype(np.float32)
+
+  def step(p, x, y):
+    def loss(p):
+      return jnp.mean((jnp.tanh(x @ p["w"] + p["b"]) - y) ** 2)
+
+    value, grads = jax.value_and_grad(loss)(p)
+    grads = lax.pmean(grads, "x")
+    return jax.tree.map(lambda a, g: a - 0.1 * g, p, grads), lax.pmean(value, "x")
+
+  outs = []
+  for device in (mps, cpu):
+    mesh = one_device_mesh("make_mesh", device)
+    f = jax.jit(jax.shard_map(step, mesh=mesh, in_specs=(P(), P("x"), P("x")), out_specs=(P(), P())))
+    put = lambda a, spec: jax.device_put(a, NamedSharding(mesh, spec))
+    p = jax.tree.map(lambda a: put(a, P()), params)
+    for _ in range(3):
+      p, value = f(p, put(batch, P("x")), put(labels, P("x")))
+    outs.append((p, value))
+  assert_same(outs[0], outs[1])
+
+
 @pytest.fixture
 def gspmd():
   """The partitioner before Shardy (still selectable across the jax range):
