@@ -86,6 +86,7 @@ def test_export_outlives_the_deleted_array(mps, cpu):
 
 def test_memory_is_freed_after_the_export_goes(mps):
   n = 4 << 20
+  gc.collect()
   x = jax.jit(lambda a: a + 1)(jax.device_put(np.zeros(n, np.float32), mps))
   x.block_until_ready()
   got = np.from_dlpack(x)

@@ -9,6 +9,7 @@ that jaxlib converts from the StableHLO the plugin prints.
 from __future__ import annotations
 
 import collections
+import gc
 import os
 import re
 import subprocess
@@ -47,9 +48,17 @@ def test_memory_stats_keys(mps):
   assert stats["pool_bytes"] >= 0
 
 
+def _settle(device):
+  """Frees what earlier tests left for the garbage collector and the worker,
+  so that only this test's arrays move bytes_in_use."""
+  gc.collect()
+  jax.jit(lambda a: a + 1)(jax.device_put(np.ones(1, np.float32), device)).block_until_ready()
+
+
 def test_bytes_in_use_follows_a_big_array(mps):
   n = 4 << 20  # 16 MiB of float32, well above anything else alive in the test
   x = jax.device_put(np.ones(n, np.float32), mps)
+  _settle(mps)
   before = _in_use(mps)
   y = jax.jit(lambda a: a + 1)(x)  # MLX allocates the result
   y.block_until_ready()
