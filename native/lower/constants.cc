@@ -6,6 +6,7 @@
 #include "lower/dtype.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/narrow.h"
 
 namespace applejax::lower {
 namespace {
@@ -22,11 +23,18 @@ Values constant(Emitter& em, const ir::Op& op, const Values&) {
   mx::Shape shape = result_shape(em, op);
   const std::vector<uint8_t>& bytes = *value->data;
   size_t count = value->splat ? 1 : static_cast<size_t>(value->type.num_elements());
-  size_t need = count * dtype.size();
+  // Narrow types come one element per byte and are stored wider.
+  const ir::ElementType element = value->type.element;
+  size_t need = count * (is_narrow(element) ? 1 : dtype.size());
   if (bytes.size() < need)
     fail(op, "constant holds " + std::to_string(bytes.size()) +
                  " bytes but its type needs " + std::to_string(need));
   mx::Shape data_shape = value->splat ? mx::Shape{} : shape;
+  if (is_narrow(element)) {
+    mx::array a = narrow_from_host(element, bytes.data(), data_shape);
+    if (value->splat) a = mx::broadcast_to(a, shape, em.stream());
+    return {a};
+  }
   void* copy = std::malloc(need ? need : 1);
   if (!copy) fail(op, "out of host memory for a constant");
   // An empty constant's byte vector may have no storage; memcpy from null is UB.

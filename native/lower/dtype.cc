@@ -21,6 +21,14 @@ std::optional<mx::Dtype> to_mlx(ElementType t) {
     case ElementType::kF32: return mx::float32;
     case ElementType::kF64: return mx::float64;
     case ElementType::kComplexF32: return mx::complex64;
+    // The narrow types, in the storage narrow_format.h explains.
+    case ElementType::kSI2: case ElementType::kSI4: return mx::int8;
+    case ElementType::kUI2: case ElementType::kUI4: return mx::uint8;
+    case ElementType::kF8E8M0FNU: return mx::float32;
+    case ElementType::kF8E5M2: case ElementType::kF8E4M3: case ElementType::kF8E3M4:
+    case ElementType::kF8E4M3FN: case ElementType::kF8E4M3FNUZ: case ElementType::kF8E5M2FNUZ:
+    case ElementType::kF8E4M3B11FNUZ: case ElementType::kF4E2M1FN:
+      return mx::float16;
     default: return std::nullopt;
   }
 }

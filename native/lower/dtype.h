@@ -9,8 +9,11 @@
 
 namespace applejax::lower {
 
-// nullopt when MLX has no such dtype (f8, i4, complex128, ...).
+// The dtype arrays of this element type have on the device: the type itself,
+// or for the narrow types (int4, float8, ...; lower/narrow_format.h) the wider
+// dtype that holds them. nullopt when there is none (complex128, f6, tf32).
 std::optional<mlx::core::Dtype> to_mlx(ir::ElementType t);
+// The element type of an MLX dtype (never a narrow one).
 ir::ElementType from_mlx(mlx::core::Dtype d);
 
 }  // namespace applejax::lower

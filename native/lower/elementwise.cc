@@ -10,6 +10,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/narrow.h"
 
 namespace applejax::lower {
 namespace {
@@ -128,22 +129,58 @@ Values shift_left(Emitter& em, const ir::Op&, const Values& in) {
                     mx::zeros_like(shifted, s), s)};
 }
 
-Values shift_right_logical(Emitter& em, const ir::Op&, const Values& in) {
+// The bits of an int2/int4 value, which its int8 storage sign-extends, in
+// the low bits of a uint8; other integers' storage as their unsigned type.
+mx::array narrow_bits(Emitter& em, const ir::Op& op, const mx::array& x) {
+  auto s = em.stream();
+  mx::array u = mx::view(x, unsigned_of(x.dtype()), s);
+  int n = narrow_int_bits(em.type_of(op.operands.at(0)).element);
+  return n ? mx::bitwise_and(u, mx::array((1 << n) - 1, mx::uint8), s) : u;
+}
+
+// The bit width of the op's operand type (4 for int4, not its storage's 8).
+int operand_bits(Emitter& em, const ir::Op& op, const mx::array& x) {
+  int n = narrow_int_bits(em.type_of(op.operands.at(0)).element);
+  return n ? n : static_cast<int>(x.dtype().size() * 8);
+}
+
+Values shift_right_logical(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   mx::Dtype d = in[0].dtype();
   mx::Dtype u = unsigned_of(d);
   mx::array shifted = mx::view(
-      mx::right_shift(mx::view(in[0], u, s), mx::view(in[1], u, s), s), d, s);
+      mx::right_shift(narrow_bits(em, op, in[0]), mx::view(in[1], u, s), s), d, s);
   return {mx::where(shift_in_range(em, in[1]), shifted,
                     mx::zeros_like(shifted, s), s)};
 }
 
-Values shift_right_arithmetic(Emitter& em, const ir::Op&, const Values& in) {
+mx::Dtype signed_of(mx::Dtype d) {
+  switch (d.size()) {
+    case 1: return mx::int8;
+    case 2: return mx::int16;
+    case 4: return mx::int32;
+    default: return mx::int64;
+  }
+}
+
+Values shift_right_arithmetic(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
-  int bits = static_cast<int>(in[0].dtype().size() * 8);
+  mx::Dtype d = in[0].dtype();
+  int bits = static_cast<int>(d.size() * 8);
   mx::array amount = mx::where(shift_in_range(em, in[1]), in[1],
                                mx::array(bits - 1, in[1].dtype()), s);
-  return {mx::right_shift(in[0], amount, s)};
+  // The top bit is the sign for unsigned types too (MLX shifts those
+  // logically); a uint4's top bit is bit 3 of its uint8 storage.
+  mx::array x = in[0];
+  if (mx::issubdtype(d, mx::unsignedinteger)) {
+    x = mx::view(x, signed_of(d), s);
+    if (int n = narrow_int_bits(em.type_of(op.operands.at(0)).element)) {
+      mx::array k(8 - n, mx::int8);
+      x = mx::right_shift(mx::left_shift(x, k, s), k, s);
+    }
+    return {mx::view(mx::right_shift(x, mx::astype(amount, x.dtype(), s), s), d, s)};
+  }
+  return {mx::right_shift(x, amount, s)};
 }
 
 Values negate(Emitter& em, const ir::Op&, const Values& in) {
@@ -159,9 +196,10 @@ Values abs_(Emitter& em, const ir::Op& op, const Values& in) {
 Values sign(Emitter& em, const ir::Op&, const Values& in) {
   auto s = em.stream();
   mx::array r = mx::sign(in[0], s);
-  // sign(NaN) is NaN in StableHLO.
+  // sign(NaN) is NaN and sign(-0.0) is -0.0 in StableHLO.
   if (mx::issubdtype(in[0].dtype(), mx::floating))
-    r = mx::where(mx::isnan(in[0], s), in[0], r, s);
+    r = mx::where(mx::logical_or(mx::isnan(in[0], s), mx::equal(in[0], mx::zeros_like(in[0], s), s), s),
+                  in[0], r, s);
   return {r};
 }
 
@@ -193,10 +231,13 @@ Values logistic(Emitter& em, const ir::Op&, const Values& in) {
   return {mx::sigmoid(in[0], em.stream())};
 }
 
-Values popcnt(Emitter& em, const ir::Op&, const Values& in) {
+Values popcnt(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   mx::Dtype d = in[0].dtype();
-  mx::array x = mx::view(in[0], unsigned_of(d), s);
+  // XLA's cpu counts an int4's bits in int8, sign extension included (-8
+  // has 5), but an int2's in its own 2 bits; so do we.
+  bool two_bit = narrow_int_bits(em.type_of(op.operands.at(0)).element) == 2;
+  mx::array x = two_bit ? narrow_bits(em, op, in[0]) : mx::view(in[0], unsigned_of(d), s);
   mx::array count = mx::zeros_like(x, s);
   mx::array one = mx::array(1, x.dtype());
   for (size_t bit = 0; bit < d.size() * 8; ++bit) {
@@ -206,11 +247,11 @@ Values popcnt(Emitter& em, const ir::Op&, const Values& in) {
   return {mx::view(count, d, s)};
 }
 
-Values count_leading_zeros(Emitter& em, const ir::Op&, const Values& in) {
+Values count_leading_zeros(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   mx::Dtype d = in[0].dtype();
-  int bits = static_cast<int>(d.size() * 8);
-  mx::array x = mx::view(in[0], unsigned_of(d), s);
+  int bits = operand_bits(em, op, in[0]);
+  mx::array x = narrow_bits(em, op, in[0]);
   // Count leading zeros as the number of top bits before the first set bit.
   mx::array result = mx::full(x.shape(), mx::array(bits), mx::int32, s);
   mx::array one = mx::array(1, x.dtype());
@@ -255,7 +296,13 @@ mx::array saturating_float_to_int(const mx::array& x, mx::Dtype to, mx::StreamOr
 Values convert(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   mx::Dtype to = result_dtype(em, op);
-  const mx::array& x = in[0];
+  mx::array x = in[0];
+  ir::ElementType from_type = em.type_of(op.operands.at(0)).element;
+  ir::ElementType to_type = em.type_of(op.results.at(0)).element;
+  if (is_narrow(from_type) || is_narrow(to_type)) {
+    x = narrow_convert(x, from_type, to_type, s);
+    if (is_narrow(to_type) || x.dtype() == to) return {x};
+  }
   if (mx::issubdtype(x.dtype(), mx::complexfloating) &&
       !mx::issubdtype(to, mx::complexfloating))
     return {mx::astype(mx::real(x, s), to, s)};
@@ -267,6 +314,17 @@ Values convert(Emitter& em, const ir::Op& op, const Values& in) {
 
 Values bitcast_convert(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
+  ir::ElementType from = em.type_of(op.operands.at(0)).element;
+  ir::ElementType to_type = em.type_of(op.results.at(0)).element;
+  if (is_narrow(from) || is_narrow(to_type)) {
+    // The storage's bits are not the type's: go through the type's own codes.
+    auto y = narrow_bitcast(in[0], from, to_type, result_shape(em, op), s);
+    if (!y)
+      fail_unsupported(op, "bitcast_convert from " + std::string(ir::element_type_name(from)) +
+                               " to " + std::string(ir::element_type_name(to_type)) +
+                               " splits or joins elements narrower than a byte");
+    return {*y};
+  }
   mx::Dtype to = result_dtype(em, op);
   mx::array v = mx::view(in[0], to, s);
   return {mx::reshape(v, result_shape(em, op), s)};
@@ -277,6 +335,20 @@ Values complex_(Emitter& em, const ir::Op&, const Values& in) {
   mx::array i = mx::array(std::complex<float>(0.0f, 1.0f));
   return {mx::add(mx::astype(in[0], mx::complex64, s),
                   mx::multiply(mx::astype(in[1], mx::complex64, s), i, s), s)};
+}
+
+// The narrow floats are compared bit for bit, NaN signs and ±0 included,
+// and XLA's max/min differ from MLX's in those: narrow_min_max has XLA's.
+Values maximum(Emitter& em, const ir::Op& op, const Values& in) {
+  if (narrow_float(em.type_of(op.results.at(0)).element))
+    return {narrow_min_max(in[0], in[1], true, em.stream())};
+  return {mx::maximum(in[0], in[1], em.stream())};
+}
+
+Values minimum(Emitter& em, const ir::Op& op, const Values& in) {
+  if (narrow_float(em.type_of(op.results.at(0)).element))
+    return {narrow_min_max(in[0], in[1], false, em.stream())};
+  return {mx::minimum(in[0], in[1], em.stream())};
 }
 
 Values clamp(Emitter& em, const ir::Op&, const Values& in) {
@@ -315,8 +387,8 @@ void register_elementwise(Registry& r) {
   r.add("stablehlo.multiply", binary<mx::multiply>);
   r.add("stablehlo.divide", divide);
   r.add("stablehlo.remainder", remainder);
-  r.add("stablehlo.maximum", binary<mx::maximum>);
-  r.add("stablehlo.minimum", binary<mx::minimum>);
+  r.add("stablehlo.maximum", maximum);
+  r.add("stablehlo.minimum", minimum);
   r.add("stablehlo.power", power);
   r.add("stablehlo.atan2", binary<mx::arctan2>);
   r.add("stablehlo.and", and_);

@@ -7,6 +7,7 @@
 
 #include "lower/dtype.h"
 #include "lower/errors.h"
+#include "lower/narrow.h"
 
 namespace applejax::lower {
 
@@ -175,6 +176,11 @@ Values Emitter::run_block(const ir::Block& block) {
     operands.reserve(op.operands.size());
     for (ir::ValueId id : op.operands) operands.push_back(lookup(op, id));
     if (is_terminator(op.name)) return operands;
+    const bool flush = flushes_subnormals(op, module_);
+    if (flush)
+      for (size_t i = 0; i < operands.size(); ++i)
+        if (module_.values[op.operands[i]].element == ir::ElementType::kF8E8M0FNU)
+          operands[i] = flush_subnormals(operands[i], stream_);
 
     LowerFn fn = registry.find(op.name);
     if (!fn) fail_unsupported(op, "no lowering for this op");
@@ -202,7 +208,9 @@ Values Emitter::run_block(const ir::Block& block) {
                        std::to_string(i) + " (expected " + ir::to_string(t) +
                        ")");
         auto want = to_mlx(t.element);
-        if (want && results[i].dtype() != *want)
+        if (is_narrow(t.element) && rounds_narrow_result(op.name))
+          results[i] = round_result(results[i], t.element, stream_, flush);  // onto the type's grid
+        else if (want && results[i].dtype() != *want)
           results[i] = mx::astype(results[i], *want, stream_);
       }
       bind(op.results[i], std::move(results[i]));

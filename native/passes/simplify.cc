@@ -6,12 +6,15 @@
 //   x * 1, x + 0 (integers), max(x, -inf), min(x, +inf), and(x, true),
 //   or(x, false), select(constant predicate, a, b)                      -> x, a or b
 //   select(p, true, false)                                              -> p
+//   convert(convert(x)) of a float8/float4 x through a type holding all
+//   of its values, back to x's type                                     -> x
 // Each is exact: x * 1 keeps NaN and the sign of zero; x + 0 is only taken
 // for integers because -0.0 + 0.0 is +0.0.
 #include <cmath>
 #include <limits>
 #include <numeric>
 
+#include "lower/narrow_format.h"
 #include "lower/region_patterns.h"
 #include "passes/match.h"
 #include "passes/pass.h"
@@ -40,10 +43,26 @@ std::optional<ir::ValueId> drops_unit(const Uses& u, const ir::Op& op, double un
   return std::nullopt;
 }
 
+// Whether `wide` holds every value of the narrow float `t` exactly.
+bool holds_all(ir::ElementType wide, ir::ElementType t) {
+  using E = ir::ElementType;
+  const lower::NarrowFloat* f = lower::narrow_float(t);
+  if (!f) return false;
+  return wide == E::kF32 || wide == E::kF64 || wide == E::kBF16 ||
+         (wide == E::kF16 && !f->stored_as_f32());
+}
+
 std::optional<ir::ValueId> identity_of(const Uses& u, const ir::Op& op) {
   if (op.results.size() != 1 || op.operands.empty()) return std::nullopt;
   const ir::Type& out = u.type(op.results[0]);
   const std::string& n = op.name;
+  if (n == "stablehlo.convert") {
+    // XLA folds the round trip, so NaN payloads survive it there; so here.
+    const ir::Op* inner = def_is(u, op.operands[0], "stablehlo.convert");
+    if (inner && !inner->operands.empty() && u.type(inner->operands[0]) == out &&
+        holds_all(u.type(op.operands[0]).element, out.element))
+      return inner->operands[0];
+  }
   if (n == "stablehlo.reshape" || n == "stablehlo.convert")
     return u.type(op.operands[0]) == out ? std::optional(op.operands[0]) : std::nullopt;
   if (n == "stablehlo.broadcast_in_dim") {

@@ -7,6 +7,7 @@
 #include <mlx/ops.h>
 
 #include "lower/dtype.h"
+#include "lower/narrow.h"
 #include "pjrt/entry.h"
 #include "pjrt/objects.h"
 #include "pjrt/surface.h"
@@ -76,10 +77,13 @@ PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
     buffer->dims.assign(args->dims, args->dims + args->num_dims);
     for (int64_t d : buffer->dims)
       if (d < 0) invalid("negative dimension in BufferFromHostBuffer");
-    size_t elem = dtype->size();
+    // A narrow type (int4, float8, ...) is one byte per element on the host
+    // and its wider storage dtype on the device (lower/narrow_format.h).
+    const bool narrow = lower::is_narrow(element);
+    size_t elem = narrow ? 1 : dtype->size();
     size_t count = 1;
     for (int64_t d : buffer->dims) {
-      if (d != 0 && count > SIZE_MAX / elem / size_t(d))
+      if (d != 0 && count > SIZE_MAX / dtype->size() / size_t(d))
         invalid("BufferFromHostBuffer: the shape's byte size overflows");
       count *= size_t(d);
     }
@@ -95,7 +99,12 @@ PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
       gather_strided(static_cast<uint8_t*>(copy), src, buffer->dims, args->byte_strides,
                      elem);
     mx::Shape shape(buffer->dims.begin(), buffer->dims.end());
-    buffer->array.emplace(copy, shape, *dtype, [](void* p) { std::free(p); });
+    if (narrow) {
+      buffer->array.emplace(lower::narrow_from_host(element, static_cast<uint8_t*>(copy), shape));
+      std::free(copy);
+    } else {
+      buffer->array.emplace(copy, shape, *dtype, [](void* p) { std::free(p); });
+    }
     buffer->ready = runtime::Event::ready();
     // We copied synchronously, so the caller may reuse its memory at once.
     args->done_with_host_buffer = wrap(runtime::Event::ready());
@@ -159,7 +168,11 @@ PJRT_Error* buffer_get_memory_layout(PJRT_Buffer_GetMemoryLayout_Args* args) {
 
 PJRT_Error* buffer_on_device_size(PJRT_Buffer_OnDeviceSizeInBytes_Args* args) {
   return guarded("PJRT_Buffer_OnDeviceSizeInBytes", [&] {
-    args->on_device_size_in_bytes = require(args->buffer, "buffer")->buffer->byte_size();
+    // What the device holds: a narrow type takes its storage dtype's bytes.
+    const runtime::Buffer& b = *require(args->buffer, "buffer")->buffer;
+    auto dtype = lower::to_mlx(b.element);
+    args->on_device_size_in_bytes =
+        dtype ? size_t(b.num_elements()) * dtype->size() : b.byte_size();
   });
 }
 
@@ -237,12 +250,16 @@ PJRT_Error* buffer_to_host(PJRT_Buffer_ToHostBuffer_Args* args) {
     auto done = std::make_shared<runtime::Event>();
     void* dst = args->dst;
     handle->client->worker.post([buffer, done, dst, bytes] {
+      const ir::ElementType element = buffer->element;
       if (auto err = buffer->ready->wait()) return done->set_error(*err);
       try {
         if (!buffer->array) return done->set_error("the buffer has been deleted");
         mx::array a = mx::contiguous(*buffer->array);
         a.eval();
-        if (bytes) std::memcpy(dst, a.data<uint8_t>(), bytes);
+        if (bytes && lower::is_narrow(element))
+          lower::narrow_to_host(element, a, static_cast<uint8_t*>(dst));
+        else if (bytes)
+          std::memcpy(dst, a.data<uint8_t>(), bytes);
         done->set_ready();
       } catch (const std::exception& e) {
         done->set_error(std::string("copying the result to the host failed: ") +
