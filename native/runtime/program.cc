@@ -88,6 +88,7 @@ Program::Program(ir::Module module, mx::Device device)
     donated_.push_back(std::any_of(attrs.begin(), attrs.end(), [](const ir::NamedAttribute& a) {
       return a.first == "tf.aliasing_output" || a.first == "jax.buffer_donor";
     }));
+  donates_any_ = std::find(donated_.begin(), donated_.end(), true) != donated_.end();
   for (auto* types : {&inputs_, &outputs_})
     for (ir::Type& t : *types)
       if (t.kind == ir::Type::Kind::kToken) t = token_buffer_type();
@@ -207,6 +208,22 @@ std::vector<mx::array> Program::interpret(const std::vector<mx::array>& args) co
 // which caches the graph (no re-interpretation of the IR per call) and fuses
 // elementwise chains into single kernels. The others are interpreted on each
 // call, evaluating loop predicates on the host.
+// MLX reuses an input's memory for an op's result only when nothing else
+// holds it, but ops already queued (a matmul that reads a donated weight)
+// hold their inputs until they have run. So with donated inputs, everything
+// the outputs' last ops read is evaluated and waited for first; the last
+// ops, typically a parameter update, then find the donated arrays free.
+void Program::evaluate_below_outputs(const std::vector<mx::array>& outs) const {
+  std::vector<mx::array> below;
+  for (const mx::array& o : outs)
+    if (!o.is_available())
+      for (const mx::array& in : o.inputs()) below.push_back(in);
+  if (below.empty()) return;
+  mx::eval(below);
+  below.clear();
+  mx::synchronize(mx::default_stream(device_));
+}
+
 std::vector<mx::array> Program::run_graph(std::vector<mx::array>& args) const {
   std::vector<mx::array> outs;
   uint64_t start = stats_ ? now_ns() : 0;
@@ -224,6 +241,7 @@ std::vector<mx::array> Program::run_graph(std::vector<mx::array>& args) const {
       }
       built = now_ns();  // the count is ours, not the program's
     }
+    if (donates_any_) evaluate_below_outputs(outs);
     mx::eval(outs);
     // Readers need row-major contiguous data. Most outputs already are, so
     // this is checked after evaluation instead of adding a copy node per

@@ -65,6 +65,7 @@ class Program {
   void check_supported();
   std::vector<mlx::core::array> interpret(const std::vector<mlx::core::array>& args) const;
   std::vector<mlx::core::array> run_graph(std::vector<mlx::core::array>& args) const;
+  void evaluate_below_outputs(const std::vector<mlx::core::array>& outs) const;
 
   ir::Module module_;
   mlx::core::Device device_;
@@ -72,6 +73,7 @@ class Program {
   std::string name_;
   std::vector<ir::Type> inputs_, outputs_;
   std::vector<bool> donated_;
+  bool donates_any_ = false;
   bool has_host_callbacks_ = false;
   // Set when the program has no host-side control flow (while/if/case read
   // their predicates on the host, which tracing cannot do); 0 otherwise.

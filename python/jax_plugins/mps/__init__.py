@@ -109,9 +109,11 @@ def initialize() -> None:
   priority = _PRIORITY_DEFAULT if wants_default() else _PRIORITY_OPT_IN
   xla_bridge.register_plugin(
       PLATFORM_NAME, priority=priority, library_path=str(path))
-  from jax_plugins.mps import callbacks, donation, lowering
+  from jax_plugins.mps import cache, callbacks, dlpack, donation, lowering
 
   lowering.register()
   callbacks.register()
   callbacks.install_handler(str(path))
   donation.register()
+  cache.install()
+  dlpack.install()
