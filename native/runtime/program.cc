@@ -4,6 +4,7 @@
 #include <mlx/compile_impl.h>
 #include <mlx/graph_utils.h>
 #include <mlx/ops.h>
+#include <mlx/primitives.h>
 #include <mlx/transforms.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
+#include <string_view>
+#include <unordered_set>
 #include <cstdio>
 
 #include "lower/dtype.h"
@@ -208,19 +211,48 @@ std::vector<mx::array> Program::interpret(const std::vector<mx::array>& args) co
 // which caches the graph (no re-interpretation of the IR per call) and fuses
 // elementwise chains into single kernels. The others are interpreted on each
 // call, evaluating loop predicates on the host.
+namespace {
+
+// Elementwise primitives: a parameter update (p - lr * m / sqrt(v + eps)) is
+// made of these, and MLX lets each hand an input's memory to its result.
+bool is_elementwise(const mx::array& a) {
+  static const std::unordered_set<std::string_view> kNames = {
+      "Abs", "Add", "AsType", "Broadcast", "BroadcastAxes", "Compiled", "Divide", "Exp",
+      "Expm1", "Log", "Log1p", "Maximum", "Minimum", "Multiply", "Negative", "Power", "Rsqrt",
+      "Select", "Sigmoid", "Sign", "Sqrt", "Square", "Subtract", "Tanh", "Greater", "Less",
+      "GreaterEqual", "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr",
+      "LogicalNot", "Round", "Floor", "Ceil", "Erf", "Cos", "Sin", "Remainder"};
+  return a.has_primitive() && kNames.count(a.primitive().name());
+}
+
+// The unevaluated arrays where the outputs' elementwise tails begin.
+void tail_inputs(const mx::array& a, std::unordered_set<std::uintptr_t>& seen,
+                 std::vector<mx::array>& frontier) {
+  if (a.is_available() || !seen.insert(a.id()).second) return;
+  if (!is_elementwise(a)) {
+    frontier.push_back(a);
+    return;
+  }
+  for (const mx::array& in : a.inputs()) tail_inputs(in, seen, frontier);
+}
+
+}  // namespace
+
 // MLX reuses an input's memory for an op's result only when nothing else
-// holds it, but ops already queued (a matmul that reads a donated weight)
-// hold their inputs until they have run. So with donated inputs, everything
-// the outputs' last ops read is evaluated and waited for first; the last
-// ops, typically a parameter update, then find the donated arrays free.
+// holds it, but an op already queued (a matmul that reads a donated weight)
+// holds its inputs until it has run. So with donated inputs, the outputs'
+// elementwise tails (typically the parameter and optimiser-state updates)
+// run only after everything they read has run and been waited for: the
+// donated arrays then belong to the tails alone, which update them in place.
 void Program::evaluate_below_outputs(const std::vector<mx::array>& outs) const {
-  std::vector<mx::array> below;
+  std::unordered_set<std::uintptr_t> seen;
+  std::vector<mx::array> frontier;
   for (const mx::array& o : outs)
-    if (!o.is_available())
-      for (const mx::array& in : o.inputs()) below.push_back(in);
-  if (below.empty()) return;
-  mx::eval(below);
-  below.clear();
+    if (is_elementwise(o))
+      for (const mx::array& in : o.inputs()) tail_inputs(in, seen, frontier);
+  if (frontier.empty()) return;
+  mx::eval(frontier);
+  frontier.clear();
   mx::synchronize(mx::default_stream(device_));
 }
 

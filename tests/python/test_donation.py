@@ -106,3 +106,32 @@ def test_donation_inside_a_loop_of_steps(mps, cpu):
     results[device.platform] = (np.asarray(c), sums)
   np.testing.assert_allclose(results["mps"][0], results["cpu"][0], rtol=1e-6)
   np.testing.assert_allclose(results["mps"][1], results["cpu"][1], rtol=1e-6)
+
+
+def test_momentum_step_updates_parameters_and_state_in_place(mps, cpu):
+  """A gradient step whose weights also feed matmuls, with momentum state
+  that both is an output and feeds the parameter update: every donated
+  buffer is reused (the program is small enough to run op by op, without
+  mlx::core::compile's fused multi-output kernels, see README), and the
+  results match cpu."""
+  def loss(p, x):
+    for w in p:
+      x = jnp.tanh(x @ w)
+    return jnp.sum(x ** 2)
+
+  def step(p, m, x):
+    g = jax.grad(loss)(p, x)
+    m = [0.9 * a + 0.1 * b for a, b in zip(m, g)]
+    return [a - 0.05 * jnp.sqrt(b * b + 1e-8) for a, b in zip(p, m)], m
+
+  rng = np.random.default_rng(0)
+  values = ([rng.standard_normal((128, 128), np.float32) / 12 for _ in range(2)],
+            [np.zeros((128, 128), np.float32) for _ in range(2)],
+            rng.standard_normal((8, 128), np.float32))
+  p, m, x = jax.device_put(values, mps)
+  before = [a.unsafe_buffer_pointer() for a in p + m]
+  out = jax.jit(step, donate_argnums=(0, 1))(p, m, x)
+  after = [a.unsafe_buffer_pointer() for a in out[0] + out[1]]
+  assert after == before
+  want = jax.jit(step)(*jax.device_put(values, cpu))
+  assert_same(out, want)
