@@ -366,15 +366,15 @@ Values reduce_precision(Emitter& em, const ir::Op& op, const Values& in) {
   int64_t exp_bits = int_attr(op, "exponent_bits");
   int64_t man_bits = int_attr(op, "mantissa_bits");
   mx::Dtype d = in[0].dtype();
-  // The common cases are exact round trips through a narrower MLX type.
-  if (exp_bits == 8 && man_bits == 7)
-    return {mx::astype(mx::astype(in[0], mx::bfloat16, s), d, s)};
-  if (exp_bits == 5 && man_bits == 10)
-    return {mx::astype(mx::astype(in[0], mx::float16, s), d, s)};
+  // No round trip through bfloat16 or float16 for e8m7/e5m10: XLA flushes
+  // what would be their subnormals to zero and keeps NaN payloads.
   if ((d == mx::float32 && exp_bits >= 8 && man_bits >= 23) ||
       (d == mx::float16 && exp_bits >= 5 && man_bits >= 10) ||
       (d == mx::bfloat16 && exp_bits >= 8 && man_bits >= 7))
     return {in[0]};
+  if (mx::issubdtype(d, mx::floating) && exp_bits >= 1 && exp_bits <= 11 && man_bits >= 0 &&
+      man_bits <= 52)
+    return {reduce_precision_to(in[0], int(exp_bits), int(man_bits), s)};
   fail_unsupported(op, "reduce_precision to e" + std::to_string(exp_bits) +
                            "m" + std::to_string(man_bits));
 }

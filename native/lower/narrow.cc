@@ -1,5 +1,6 @@
 #include "lower/narrow.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -296,6 +297,46 @@ mx::array narrow_min_max(const mx::array& a, const mx::array& b, bool is_max,
   mx::array magnitude = mx::where(b_nan, quiet_nan(a.dtype(), s), mx::abs(a, s), s);
   r = mx::where(tie, with_sign(magnitude, negative, s), r, s);
   return mx::where(mx::isnan(a, s), a, r, s);
+}
+
+mx::array reduce_precision_to(const mx::array& x, int exponent_bits, int mantissa_bits,
+                              mx::StreamOrDevice s) {
+  const mx::Dtype d = x.dtype();
+  const bool f64 = d == mx::float64;
+  int src_exp = 8, src_man = 23;  // float32, and the domain of the halves
+  if (d == mx::float16) src_exp = 5, src_man = 10;
+  if (d == mx::bfloat16) src_man = 7;
+  if (f64) src_exp = 11, src_man = 52;
+  const mx::Dtype W = f64 ? mx::float64 : mx::float32;
+  auto wcst = [&](double v) { return mx::array(v, W); };
+  mx::array w = mx::astype(x, W, s);
+  mx::array r = w;
+  if (mantissa_bits < src_man) {
+    // On x's own bits, as XLA does: a float16 subnormal's mantissa rounds
+    // as if it were normal.
+    const mx::Dtype U = unsigned_of_size(d.size());
+    const uint64_t keep_mask = ~uint64_t(0) >> (64 - 8 * d.size());
+    auto ucst = [&](uint64_t v) { return mx::array(v & keep_mask, U); };
+    const int shift = src_man - mantissa_bits;
+    const uint64_t half = uint64_t(1) << (shift - 1), dropped = (uint64_t(1) << shift) - 1;
+    mx::array bits = mx::view(x, U, s);
+    mx::array lsb = mx::bitwise_and(mx::right_shift(bits, ucst(shift), s), ucst(1), s);
+    bits = mx::bitwise_and(mx::add(bits, mx::add(ucst(half - 1), lsb, s), s), ucst(~dropped), s);
+    r = mx::astype(mx::view(bits, d, s), W, s);
+  }
+  if (exponent_bits < src_exp) {
+    const int bias = (1 << (exponent_bits - 1)) - 1;
+    const double max = std::ldexp(2.0 - std::ldexp(1.0, -std::min(mantissa_bits, src_man)), bias);
+    mx::array a = mx::abs(r, s);
+    mx::array negative = sign_bit(w, s);
+    mx::array big = with_sign(mx::broadcast_to(wcst(INFINITY), r.shape(), s), negative, s);
+    mx::array zero = with_sign(mx::zeros_like(r, s), negative, s);
+    r = mx::where(mx::greater(a, wcst(max), s), big, r, s);
+    r = mx::where(mx::less(a, wcst(std::ldexp(1.0, 1 - bias)), s), zero, r, s);
+  }
+  r = mx::where(mx::isnan(w, s), w, r, s);
+  // Exact: r has no more bits than x's type, and x's own NaNs come back as is.
+  return mx::where(mx::isnan(x, s), x, mx::astype(r, d, s), s);
 }
 
 mx::array narrow_from_host(ElementType t, const uint8_t* host, const mx::Shape& shape) {

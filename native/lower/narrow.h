@@ -62,6 +62,13 @@ std::optional<mx::array> narrow_bitcast(const mx::array& x, ir::ElementType from
 mx::array narrow_min_max(const mx::array& a, const mx::array& b, bool is_max,
                          mx::StreamOrDevice s);
 
+// stablehlo.reduce_precision of a float16/bfloat16/float32/float64 `x` to
+// `exponent_bits` and `mantissa_bits`, as XLA computes it: the mantissa
+// rounded to nearest even, then values past the reduced range become ±inf
+// and values under its smallest normal ±0 (no subnormals); NaNs unchanged.
+mx::array reduce_precision_to(const mx::array& x, int exponent_bits, int mantissa_bits,
+                              mx::StreamOrDevice s);
+
 // A device array of type `t` from host bytes (one element per byte), and the
 // host bytes of a device array of type `t`. For host callbacks and transfers.
 mx::array narrow_from_host(ir::ElementType t, const uint8_t* host, const mx::Shape& shape);

@@ -155,7 +155,8 @@ def test_convert_from_64_bit_types(check_bits, x64, dtype):
   # float64 rounds once from its own bits (1 + 2^-40 past a tie rounds up),
   # int64 goes through float32 as on cpu.
   ties = f32_probes(FLOATS[0] if dtype in INTS else dtype).astype(np.float64)
-  x = np.concatenate([ties, ties + 2.0 ** -40 * np.abs(ties), ties - 2.0 ** -40 * np.abs(ties)])
+  with np.errstate(invalid="ignore"):  # inf - inf among the specials
+    x = np.concatenate([ties, ties + 2.0 ** -40 * np.abs(ties), ties - 2.0 ** -40 * np.abs(ties)])
   check_bits(lambda a: a.astype(dtype), x)
   ints = np.array([0, 1, -1, 7, 8, -9, 255, 3 * 2 ** 40 - 1, 2 ** 62, -2 ** 63], np.int64)
   check_bits(lambda a: a.astype(dtype), ints)
@@ -361,20 +362,40 @@ def test_iota_wraps_or_rounds(check_bits, dtype):
 # --- values moved, selected, reduced ---------------------------------------------------
 
 
+def without_payload_nans(v):
+  """v with every NaN of e5m2/e4m3/e3m4, the formats whose NaNs carry a payload
+  and a sign, replaced by the one NaN that XLA's cpu leaves alone when it moves
+  values: jax 0.10 keeps the others through a slice or a loop, jax 0.12 turns
+  them into that one (e5m2: 0x7f; e4m3, e3m4: the quiet NaN of their sign).
+  That is XLA's choice, which differs between versions, not ours to match."""
+  canonical = {"float8_e5m2": (0x7f, 0x7f), "float8_e4m3": (0x7c, 0xfc), "float8_e3m4": (0x78, 0xf8)}
+  if v.dtype.name not in canonical:
+    return v
+  b = v.view(np.uint8).copy()
+  nan = np.isnan(v.astype(np.float32))
+  pos, neg = canonical[v.dtype.name]
+  b[nan] = np.where(b[nan] & 0x80, neg, pos)
+  return b.view(v.dtype)
+
+
 @pytest.mark.parametrize("dtype", NARROW, ids=ids(NARROW))
 def test_data_movement_keeps_every_value(check_bits, dtype):
-  grid = np.tile(every_value(dtype), 16)[:256].reshape(-1, 4)
+  grid = without_payload_nans(np.tile(every_value(dtype), 16)[:256]).reshape(-1, 4)
   check_bits(lambda x: (x.T, x[::-1, 1:3], x.reshape(4, -1), jnp.broadcast_to(x[0], (3, 4)),
                         x[jnp.array([2, 0, 1])], lax.dynamic_slice(x, (1, 1), (2, 2))), grid)
 
 
 @pytest.mark.parametrize("dtype", NARROW, ids=ids(NARROW))
 def test_loops_and_branches_carry_narrow_values(check_bits, dtype):
-  v = every_value(dtype)
-  step = v[::-1]
-  def body(i, x):
-    return jnp.where(i % 2 == 0, x, step).astype(dtype)
-  check_bits(lambda x: lax.fori_loop(0, 3, body, x), v)
+  v = without_payload_nans(every_value(dtype))
+  # Values only move in the loop: a select there re-encodes an e5m2 NaN on
+  # jax 0.12's cpu. e5m2fnuz values below 2^-14 (float16 subnormals) come out
+  # of a loop on cpu as 2^-14 (jax 0.12; 0.10 too when a select moves them):
+  # cpu's defect, left out.
+  if v.dtype == jnp.float8_e5m2fnuz:
+    f = np.abs(v.astype(np.float32))
+    v = v[~((f > 0) & (f < 2.0 ** -14))]
+  check_bits(lambda x: lax.fori_loop(0, 3, lambda i, a: a[::-1], x), v)
   check_bits(lambda x: lax.cond(x.size > 3, lambda y: y[::-1], lambda y: y, x), v)
 
 
@@ -413,3 +434,18 @@ def test_bitcast_that_splits_bytes_into_int4_names_the_types(mps):
   assert "from i8 to i4" in message and "narrower than a byte" in message
   # The next program still runs.
   assert raw(jax.jit(lambda a: a + 1)(x)) == raw(np.arange(1, 5, dtype=np.int8))
+
+
+# --- reduce_precision, the same rounding on standard types -------------------------------
+
+PRECISIONS = [(4, 3), (5, 2), (3, 4), (8, 0), (2, 1), (5, 10), (8, 7), (6, 5), (8, 23)]
+
+
+@pytest.mark.parametrize("exponent_bits,mantissa_bits", PRECISIONS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, jnp.bfloat16], ids=ids([np.float32, np.float16, jnp.bfloat16]))
+def test_reduce_precision(check_bits, dtype, exponent_bits, mantissa_bits):
+  x = np.concatenate([f32_probes(np.dtype(jnp.float8_e4m3)), f32_probes(np.dtype(jnp.float8_e5m2)),
+                      np.random.default_rng(6).standard_normal(256).astype(np.float32) * 100])
+  with np.errstate(over="ignore", invalid="ignore"):
+    x = x.astype(dtype)
+  check_bits(lambda a: lax.reduce_precision(a, exponent_bits, mantissa_bits), x)
