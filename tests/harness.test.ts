@@ -80,10 +80,16 @@ harnessTest("devices carry their description, attributes and default memory", (c
   assert.equal(client.devices()[0], d);
 });
 
+const SUB_BYTE_BITS: Partial<Record<string, number>> = { s2: 2, u2: 2, s4: 4, u4: 4, f4e2m1fn: 4 };
+
 harnessTest("every dtype either round-trips bit for bit or is refused as unimplemented", (c) => {
   const supported: string[] = [];
   for (const dtype of DTYPES) {
-    const bytes = new Uint8Array(6 * ITEM_SIZE[dtype]).map((_, i) => (i * 37 + 11) & 0x7f);
+    // A sub-byte type's value is the low bits of its byte; the rest is not
+    // part of it (the device keeps none of it, nor does XLA's cpu).
+    const bits = SUB_BYTE_BITS[dtype];
+    const mask = bits ? (1 << bits) - 1 : 0x7f;
+    const bytes = new Uint8Array(6 * ITEM_SIZE[dtype]).map((_, i) => (i * 37 + 11) & mask);
     if (dtype === "pred") bytes.forEach((_, i) => bytes[i] = i & 1);
     const host = viewAs(dtype, bytes.slice().buffer);
     let buffer: DeviceBuffer;
@@ -105,6 +111,23 @@ harnessTest("every dtype either round-trips bit for bit or is refused as unimple
   // Every type MLX has must be among them.
   const mlx = ["pred", "s8", "s16", "s32", "s64", "u8", "u16", "u32", "u64", "f16", "bf16"];
   for (const d of [...mlx, "f32", "f64", "c64"]) assert.ok(supported.includes(d), `${d} refused`);
+  // And so must the narrow types, which the plugin stores in wider ones.
+  const narrow = [
+    "s2",
+    "s4",
+    "u2",
+    "u4",
+    "f4e2m1fn",
+    "f8e3m4",
+    "f8e4m3",
+    "f8e4m3fn",
+    "f8e4m3fnuz",
+    "f8e4m3b11fnuz",
+    "f8e5m2",
+    "f8e5m2fnuz",
+    "f8e8m0fnu",
+  ];
+  for (const d of narrow) assert.ok(supported.includes(d), `${d} refused`);
 });
 
 harnessTest("complex64 travels as interleaved pairs", (client) => {
