@@ -4,6 +4,7 @@
 #include <cstring>
 #include <mutex>
 
+#include <mlx/allocator.h>
 #include <mlx/ops.h>
 
 #include "lower/dtype.h"
@@ -89,21 +90,28 @@ PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
     }
     size_t bytes = count * elem;
     if (bytes && !args->data) invalid("BufferFromHostBuffer: data is null for a non-empty array");
-    void* copy = std::malloc(bytes ? bytes : 1);
-    if (!copy) throw std::bad_alloc();
     const auto* src = static_cast<const uint8_t*>(args->data);
-    if (bytes && (!args->byte_strides || args->num_byte_strides != args->num_dims ||
-                  is_dense(buffer->dims, args->byte_strides, elem)))
-      std::memcpy(copy, src, bytes);
-    else if (bytes)
-      gather_strided(static_cast<uint8_t*>(copy), src, buffer->dims, args->byte_strides,
-                     elem);
+    auto fill = [&](uint8_t* dst) {
+      if (bytes && (!args->byte_strides || args->num_byte_strides != args->num_dims ||
+                    is_dense(buffer->dims, args->byte_strides, elem)))
+        std::memcpy(dst, src, bytes);
+      else if (bytes)
+        gather_strided(dst, src, buffer->dims, args->byte_strides, elem);
+    };
     mx::Shape shape(buffer->dims.begin(), buffer->dims.end());
     if (narrow) {
-      buffer->array.emplace(lower::narrow_from_host(element, static_cast<uint8_t*>(copy), shape));
-      std::free(copy);
+      std::unique_ptr<uint8_t[]> staging(new uint8_t[bytes ? bytes : 1]);
+      fill(staging.get());
+      buffer->array.emplace(lower::narrow_from_host(element, staging.get(), shape));
     } else {
-      buffer->array.emplace(copy, shape, *dtype, [](void* p) { std::free(p); });
+      // Straight into memory from MLX's allocator: memory_stats counts it,
+      // MLX may reuse it for a result once it is donated, and on Metal it
+      // is already a GPU buffer (unified memory), with no second copy.
+      mx::array a(shape, *dtype, nullptr, {});
+      a.set_data(mx::allocator::malloc(bytes));
+      a.set_status(mx::array::Status::available);
+      fill(a.data<uint8_t>());
+      buffer->array.emplace(std::move(a));
     }
     buffer->ready = runtime::Event::ready();
     // We copied synchronously, so the caller may reuse its memory at once.
