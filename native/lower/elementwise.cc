@@ -351,9 +351,11 @@ Values minimum(Emitter& em, const ir::Op& op, const Values& in) {
   return {mx::minimum(in[0], in[1], em.stream())};
 }
 
-Values clamp(Emitter& em, const ir::Op&, const Values& in) {
+Values clamp(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
   // operand order is (min, x, max)
+  if (narrow_float(em.type_of(op.results.at(0)).element))  // XLA's: min(max(lo, x), hi)
+    return {narrow_min_max(narrow_min_max(in[0], in[1], true, s), in[2], false, s)};
   return {mx::minimum(mx::maximum(in[1], in[0], s), in[2], s)};
 }
 

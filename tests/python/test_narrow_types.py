@@ -110,7 +110,8 @@ def test_identity_and_constants_keep_every_bit(check_bits, dtype):
 def f32_probes(dtype) -> np.ndarray:
   """float32 values on, between and just around the type's grid: every value,
   every midpoint (a tie), one float32 ulp either side of it, and the specials."""
-  grid = np.unique(every_value(dtype).astype(np.float64))
+  with np.errstate(invalid="ignore"):  # the type's NaNs
+    grid = np.unique(every_value(dtype).astype(np.float64))
   grid = grid[np.isfinite(grid)]
   mids = ((grid[1:] + grid[:-1]) / 2).astype(np.float32)
   top = np.float32(grid.max())
@@ -216,6 +217,10 @@ UNARY = {
     "negate": jnp.negative,
     "abs": jnp.abs,
     "sign": jnp.sign,
+    # A positive and a negative bound, from the type's own values.
+    "clamp": lambda x: lax.clamp(x[3], x, x[-3]),
+    "clamp_negative_low": lambda x: lax.clamp(x[-5], x, x[4]),
+    "relu": lambda x: jnp.maximum(x, jnp.zeros_like(x)),
 }
 
 
