@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
+#include <mlx/allocator.h>
 #include <mlx/ops.h>
 
 #include "lower/dtype.h"
@@ -342,11 +342,13 @@ mx::array reduce_precision_to(const mx::array& x, int exponent_bits, int mantiss
 mx::array narrow_from_host(ElementType t, const uint8_t* host, const mx::Shape& shape) {
   size_t count = 1;
   for (int d : shape) count *= size_t(d);
-  size_t bytes = count * storage_size(t);
-  void* data = std::malloc(bytes ? bytes : 1);
-  if (!data) throw std::bad_alloc();
-  host_to_storage(t, host, data, count);
-  return mx::array(data, shape, *to_mlx(t), [](void* p) { std::free(p); });
+  // In memory from MLX's allocator, as the plugin's other uploads: counted
+  // by memory_stats, reusable by a donated result, a GPU buffer on Metal.
+  mx::array a(shape, *to_mlx(t), nullptr, {});
+  a.set_data(mx::allocator::malloc(count * storage_size(t)));
+  a.set_status(mx::array::Status::available);
+  host_to_storage(t, host, a.data<void>(), count);
+  return a;
 }
 
 void narrow_to_host(ElementType t, const mx::array& storage, uint8_t* host) {
