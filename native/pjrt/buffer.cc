@@ -108,7 +108,7 @@ PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
       // MLX may reuse it for a result once it is donated, and on Metal it
       // is already a GPU buffer (unified memory), with no second copy.
       mx::array a(shape, *dtype, nullptr, {});
-      a.set_data(mx::allocator::malloc(bytes));
+      a.set_data(mx::allocator::malloc(bytes ? bytes : 1));  // empty arrays too get a buffer, as before
       a.set_status(mx::array::Status::available);
       fill(a.data<uint8_t>());
       buffer->array.emplace(std::move(a));

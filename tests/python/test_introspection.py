@@ -63,10 +63,13 @@ def test_bytes_in_use_follows_a_big_array(mps):
   y = jax.jit(lambda a: a + 1)(x)  # MLX allocates the result
   y.block_until_ready()
   grown = _in_use(mps)
-  assert grown - before >= n * 4
+  # Small arrays come and go meanwhile (MLX's CUDA backend frees a few
+  # bytes of its own): a page of slack.
+  slack = 4096
+  assert grown - before >= n * 4 - slack
   assert mps.memory_stats()["peak_bytes_in_use"] >= grown
   y.delete()
-  assert _wait_for(lambda: _in_use(mps) <= grown - n * 4), (before, grown, _in_use(mps))
+  assert _wait_for(lambda: _in_use(mps) <= grown - n * 4 + slack), (before, grown, _in_use(mps))
 
 
 def test_bytes_limit_follows_the_memory_limit_variable():
