@@ -8,10 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "lower/dtype.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/narrow.h"
+#include "lower/narrow_format.h"
 
 namespace applejax::lower {
 namespace {
@@ -25,6 +28,9 @@ struct HostBytes {
   explicit HostBytes(size_t n) : data(std::malloc(n ? n : 1)) {
     if (!data) throw std::bad_alloc();
   }
+  HostBytes(HostBytes&& other) noexcept : data(std::exchange(other.data, nullptr)) {}
+  HostBytes(const HostBytes&) = delete;
+  HostBytes& operator=(const HostBytes&) = delete;
   ~HostBytes() { std::free(data); }
   void* release() { return std::exchange(data, nullptr); }
 };
@@ -44,12 +50,27 @@ Values host_callback(Emitter& em, const ir::Op& op, const Values& in) {
 
   // Tokens order the call; they carry no data.
   std::vector<mx::array> operands;
+  std::vector<ir::ElementType> operand_types;
   for (size_t i = 0; i < op.operands.size(); ++i)
-    if (em.type_of(op.operands[i]).is_tensor())
+    if (const ir::Type& t = em.type_of(op.operands[i]); t.is_tensor()) {
       operands.push_back(mx::contiguous(in[i], false, em.stream()));
+      operand_types.push_back(t.element);
+    }
   mx::eval(operands);
+  // Python sees a narrow type (int4, float8) as one byte per element, not
+  // as the wider dtype the device keeps it in.
+  std::vector<HostBytes> narrow_operands;
+  narrow_operands.reserve(operands.size());
   std::vector<const void*> operand_ptrs;
-  for (const mx::array& a : operands) operand_ptrs.push_back(a.data<void>());
+  for (size_t i = 0; i < operands.size(); ++i) {
+    if (!is_narrow(operand_types[i])) {
+      operand_ptrs.push_back(operands[i].data<void>());
+      continue;
+    }
+    HostBytes& bytes = narrow_operands.emplace_back(operands[i].size());
+    narrow_to_host(operand_types[i], operands[i], static_cast<uint8_t*>(bytes.data));
+    operand_ptrs.push_back(bytes.data);
+  }
 
   std::vector<HostBytes> storage;
   std::vector<void*> result_ptrs;
@@ -59,7 +80,8 @@ Values host_callback(Emitter& em, const ir::Op& op, const Values& in) {
     if (!t.is_tensor()) continue;
     auto d = to_mlx(t.element);
     if (!d) fail_unsupported(op, "a host callback result of type " + ir::to_string(t));
-    storage.emplace_back(static_cast<size_t>(t.num_elements()) * d->size());
+    size_t element_bytes = is_narrow(t.element) ? 1 : d->size();
+    storage.emplace_back(static_cast<size_t>(t.num_elements()) * element_bytes);
     result_ptrs.push_back(storage.back().data);
   }
 
@@ -83,6 +105,11 @@ Values host_callback(Emitter& em, const ir::Op& op, const Values& in) {
       continue;
     }
     HostBytes& bytes = storage[next++];
+    if (is_narrow(t.element)) {
+      out.push_back(narrow_from_host(t.element, static_cast<const uint8_t*>(bytes.data),
+                                     result_shape(em, op, i)));
+      continue;
+    }
     mx::array a(bytes.data, result_shape(em, op, i), *to_mlx(t.element),
                 [](void* p) { std::free(p); });
     bytes.release();

@@ -428,3 +428,23 @@ def test_checkify_check_inside_jit_raises_at_runtime(mps, cpu):
           np.log([0.5, 0.25]), rtol=1e-6)
   finally:
     jax.config.update(flag, old)
+
+
+@pytest.mark.parametrize("dtype", ["int4", "uint4", "float8_e4m3fn", "float8_e5m2"])
+def test_narrow_types_cross_the_callback_as_themselves(mps, cpu, dtype):
+  """int4 and float8 live in wider dtypes on the device; the callback must
+  see (and return) the values, not the storage."""
+  dtype = jnp.dtype(dtype)
+
+  def make(log):
+    def host(v):
+      log.append(np.asarray(v).astype(np.float32))
+      return (np.asarray(v).astype(np.float32) * 2).astype(dtype)
+
+    def f(x):
+      v = x.astype(dtype)
+      return jax.pure_callback(host, jax.ShapeDtypeStruct(v.shape, dtype), v).astype(jnp.float32)
+    return f
+
+  x = np.array([-3, -1.5, 0, 0.5, 1, 2.5, 3, 7], np.float32)
+  assert_both_same(on_both(mps, cpu, make, x))
