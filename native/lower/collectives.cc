@@ -180,15 +180,31 @@ Values all_gather(Emitter& em, const ir::Op& op, const Values& in) {
   return in;
 }
 
+// split_count is the group size: the operand is cut into one piece per
+// participant.
+void check_split_count(const ir::Op& op) {
+  if (int64_t k = int_attr(op, "split_count"); k != 1)
+    fail(op, "split_count " + std::to_string(k) + " sends pieces to " + std::to_string(k) +
+                 " participants", kOneDeviceHint);
+}
+
+std::vector<int64_t> checked_pairs(const ir::Op& op) {
+  int64_t columns = 0;
+  std::vector<int64_t> ids = id_rows(op, "source_target_pairs", &columns);
+  if (!ids.empty() && columns != 2)
+    fail(op, "source_target_pairs must be [n, 2] (malformed program)");
+  for (int64_t id : ids)
+    if (id != 0)
+      fail(op, "source_target_pairs " + id_table(ids, columns) + " name device " +
+                   std::to_string(id) + ", but only device 0 exists", kOneDeviceHint);
+  return ids;
+}
+
 Values all_to_all(Emitter& em, const ir::Op& op, const Values& in) {
   check_one_participant(op);
   check_dimension(em, op, "split_dimension");
   check_dimension(em, op, "concat_dimension");
-  // split_count is the group size: the operand is cut into one piece per
-  // participant.
-  if (int64_t k = int_attr(op, "split_count"); k != 1)
-    fail(op, "split_count " + std::to_string(k) + " sends pieces to " + std::to_string(k) +
-                 " participants", kOneDeviceHint);
+  check_split_count(op);
   check_results_are_operands(em, op);
   return in;
 }
@@ -202,14 +218,7 @@ Values collective_broadcast(Emitter& em, const ir::Op& op, const Values& in) {
 // A device that is no pair's target receives zeros; here the only possible
 // pair is (0, 0).
 Values collective_permute(Emitter& em, const ir::Op& op, const Values& in) {
-  int64_t columns = 0;
-  std::vector<int64_t> ids = id_rows(op, "source_target_pairs", &columns);
-  if (!ids.empty() && columns != 2)
-    fail(op, "source_target_pairs must be [n, 2] (malformed program)");
-  for (int64_t id : ids)
-    if (id != 0)
-      fail(op, "source_target_pairs " + id_table(ids, columns) + " name device " +
-                   std::to_string(id) + ", but only device 0 exists", kOneDeviceHint);
+  std::vector<int64_t> ids = checked_pairs(op);
   check_results_are_operands(em, op);
   if (!ids.empty()) return in;
   Values out;
@@ -233,6 +242,19 @@ Values sharding_identity(Emitter& em, const ir::Op& op, const Values& in) {
 }
 
 }  // namespace
+
+void check_device_ids(const ir::Op& op) {
+  const std::string& n = op.name;
+  if (n == "stablehlo.all_reduce" || n == "stablehlo.reduce_scatter" ||
+      n == "stablehlo.all_gather" || n == "stablehlo.collective_broadcast")
+    check_one_participant(op);
+  else if (n == "stablehlo.all_to_all") {
+    check_one_participant(op);
+    check_split_count(op);
+  } else if (n == "stablehlo.collective_permute") {
+    checked_pairs(op);
+  }
+}
 
 void register_collectives(Registry& r) {
   r.add("stablehlo.all_reduce", all_reduce);

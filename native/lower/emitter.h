@@ -41,6 +41,10 @@ class Emitter;
 // predicates, branch indices, the collision rounds of a general scatter):
 // programs containing such ops cannot be traced by mlx::core::compile.
 bool reads_host(const ir::Op& op);
+// For collectives: fails unless every group, pair and split names device 0
+// alone (collectives.cc), so a program for a bigger mesh is refused when it
+// is compiled rather than at its first run.
+void check_device_ids(const ir::Op& op);
 using LowerFn = Values (*)(Emitter&, const ir::Op&, const Values& operands);
 
 class Registry {

@@ -125,6 +125,7 @@ bool check_region(const ir::Region& region, const ir::Module& module,
     for (const auto& op : block.ops) {
       if (!is_structural(op.name) && !registry.find(op.name))
         lower::fail_unsupported(op, "no lowering for this op");
+      lower::check_device_ids(op);
       for (ir::ValueId v : op.results) {
         const ir::Type& t = module.values[v];
         if (!t.is_tensor()) continue;

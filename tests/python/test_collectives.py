@@ -390,3 +390,16 @@ def test_more_participants_than_devices_is_refused(name):
   assert "jax.make_mesh" in str(info.value)
   # The plugin is still usable after the refusal.
   assert_same_on_both(ALL_TO_ALL, np.arange(8, dtype=np.float32).reshape(2, 4))
+
+
+@pytest.mark.parametrize("name", sorted(MANY_DEVICE_PROGRAMS))
+def test_more_participants_than_devices_is_refused_at_compile_time(name):
+  """The refusal comes from compile_and_load itself, before any execution."""
+  from jax._src import xla_bridge
+  from jax._src.lib import xla_client
+
+  text, op, what = MANY_DEVICE_PROGRAMS[name]
+  backend = xla_bridge.get_backend("mps")
+  with pytest.raises(Exception, match=rf"{op} at .*{what}.*one device"):
+    backend.compile_and_load(text, xla_client.DeviceList((backend.devices()[0],)),
+                             xla_client.CompileOptions())
