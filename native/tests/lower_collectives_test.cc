@@ -36,7 +36,7 @@ ir::Attribute id_table(std::vector<int64_t> shape, std::vector<int64_t> ids) {
   a.kind = ir::Attribute::Kind::kDense;
   a.type = typed(ir::ElementType::kSI64, std::move(shape));
   auto bytes = std::make_shared<std::vector<uint8_t>>(ids.size() * 8);
-  std::memcpy(bytes->data(), ids.data(), bytes->size());
+  if (!ids.empty()) std::memcpy(bytes->data(), ids.data(), bytes->size());  // empty: both null
   a.data = bytes;
   return a;
 }
