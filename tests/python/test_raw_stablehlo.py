@@ -59,6 +59,23 @@ def test_philox_three_word_state(alg, dtype):
   assert_same_on_both(RNG_STATE3.format(shape="7", dtype=dtype, alg=alg), state)
 
 
+TOKENS = """
+func.func public @main(%a: tensor<3xf32>) -> tensor<3xf32> {
+  %t0 = stablehlo.create_token : !stablehlo.token
+  %t1 = stablehlo.after_all %t0, %t0 : !stablehlo.token
+  %b = stablehlo.optimization_barrier %a : tensor<3xf32>
+  %t2 = stablehlo.after_all %t1 : !stablehlo.token
+  %c = stablehlo.multiply %b, %b : tensor<3xf32>
+  return %c : tensor<3xf32>
+}
+"""
+
+
+def test_tokens_order_without_data():
+  """create_token and after_all, which order side effects, compute nothing."""
+  assert_same_on_both(TOKENS, np.array([1.5, -2.0, 3.0], np.float32))
+
+
 RETURNS_TUPLE = """
 func.func public @main(%a: tensor<3xf32>) -> tuple<tensor<3xf32>> {
   %t = stablehlo.tuple %a : tuple<tensor<3xf32>>
