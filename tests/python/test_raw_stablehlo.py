@@ -63,9 +63,10 @@ TOKENS = """
 func.func public @main(%a: tensor<3xf32>) -> tensor<3xf32> {
   %t0 = stablehlo.create_token : !stablehlo.token
   %t1 = stablehlo.after_all %t0, %t0 : !stablehlo.token
-  %b = stablehlo.optimization_barrier %a : tensor<3xf32>
-  %t2 = stablehlo.after_all %t1 : !stablehlo.token
-  %c = stablehlo.multiply %b, %b : tensor<3xf32>
+  %b, %t2 = stablehlo.optimization_barrier %a, %t1 : tensor<3xf32>, !stablehlo.token
+  %t3 = stablehlo.after_all %t2 : !stablehlo.token
+  %d, %t4 = stablehlo.optimization_barrier %b, %t3 : tensor<3xf32>, !stablehlo.token
+  %c = stablehlo.multiply %d, %d : tensor<3xf32>
   return %c : tensor<3xf32>
 }
 """
