@@ -5,7 +5,9 @@
 // transposed back. Negative padding (JAX emits it for the gradients of
 // strided convolutions) is applied to the input by hand, after any input
 // dilation, since MLX pads only outward. MLX has no complex convolution:
-// complex ones are built from real ones (complex_conv).
+// complex ones are built from real ones (complex_conv), nor an integer
+// one (conv_integer.cc). A convolution without spatial dimensions is a
+// (grouped) dot: grouped_dot.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -13,6 +15,7 @@
 #include <mlx/memory.h>
 #include <mlx/ops.h>
 
+#include "lower/conv_integer.h"
 #include "lower/dilation.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
@@ -93,6 +96,22 @@ mx::array grouped_conv(const mx::array& x, const mx::array& w, const std::vector
                                      hi, rhs_dil, lhs_dil, 1, false, s));
   }
   return mx::concatenate(parts, last, s);
+}
+
+// A 0-d convolution of `x` ([N, groups * I]) by `w` ([O, I]): group g's
+// outputs are x's g-th slice of I features times w's g-th block of O / groups
+// rows, one batched matmul over the groups.
+mx::array grouped_dot(const ir::Op& op, const mx::array& x, const mx::array& w, int groups,
+                      mx::StreamOrDevice s) {
+  int n = x.shape(0), in = w.shape(1), o = w.shape(0);
+  if (x.shape(1) != groups * in || o % groups != 0)
+    fail(op, "feature_group_count " + std::to_string(groups) + " does not divide the " +
+                 std::to_string(x.shape(1)) + " input and " + std::to_string(o) +
+                 " output features");
+  mx::array xg = mx::transpose(mx::reshape(x, {n, groups, in}, s), {1, 0, 2}, s);
+  mx::array wg = mx::transpose(mx::reshape(w, {groups, o / groups, in}, s), {0, 2, 1}, s);
+  mx::array y = mx::matmul(xg, wg, s);  // [groups, N, O / groups]
+  return mx::reshape(mx::transpose(y, {1, 0, 2}, s), {n, o}, s);
 }
 
 // The window and group attributes, read and checked once per op.
@@ -180,6 +199,9 @@ mx::array real_conv(const ir::Op& op, Conv c, mx::array x, mx::array w, mx::Stre
     x = mx::reshape(g, merged, s);
     groups = batch_groups;
   }
+  if (!mx::issubdtype(x.dtype(), mx::inexact))
+    return integer_conv(op, x, w, c.stride, c.lo, c.hi, c.rhs_dil, c.lhs_dil, groups, s);
+  if (nsp == 0) return grouped_dot(op, x, w, groups, s);
   return grouped_conv(x, w, c.stride, c.lo, c.hi, c.rhs_dil, c.lhs_dil, groups, s);
 }
 
@@ -225,23 +247,22 @@ mx::array complex_conv(const ir::Op& op, const Conv& c, const mx::array& x, cons
                  mx::multiply(mx::astype(im, mx::complex64, s), i, s), s);
 }
 
-// Names the element type a convolution cannot take, or "" when it can.
-std::string refused_element_type(mx::Dtype d) {
-  if (d == mx::bool_) return "boolean convolution";
-  if (mx::issubdtype(d, mx::integer)) return "integer convolution";
-  return "";
+// The type a convolution computes in: the result's (XLA widens integer
+// operands to a wider preferred_element_type before multiplying), int32 for
+// a boolean one, whose OR of ANDs is a sum of products that is not 0.
+mx::Dtype working_dtype(mx::Dtype operand, mx::Dtype result) {
+  if (result == mx::bool_) return mx::int32;
+  if (mx::issubdtype(operand, mx::inexact) && !mx::issubdtype(result, mx::inexact)) return operand;
+  return result;
 }
 
 Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
-  for (size_t i = 0; i < 2; ++i)
-    if (std::string what = refused_element_type(in[i].dtype()); !what.empty())
-      fail_unsupported(op, what + " (MLX convolves floating-point and, here, complex operands only)");
   std::vector<int64_t> in_spatial = int_list(op, "input_spatial_dimensions");
   std::vector<int64_t> k_spatial = int_list(op, "kernel_spatial_dimensions");
   std::vector<int64_t> out_spatial = int_list(op, "output_spatial_dimensions");
   size_t nsp = in_spatial.size();
-  if (nsp < 1 || nsp > 3) fail_unsupported(op, std::to_string(nsp) + "-d convolution (MLX does 1-3)");
+  if (nsp > 3) fail_unsupported(op, std::to_string(nsp) + "-d convolution (MLX does 1-3)");
   if (const ir::Attribute* rev = op.attr("window_reversal"))
     for (int64_t r : rev->ints())
       if (r) fail_unsupported(op, "convolution with window_reversal");
@@ -271,8 +292,13 @@ Values convolution(Emitter& em, const ir::Op& op, const Values& in) {
   if (in[0].size() == 0 || in[1].size() == 0)
     return {mx::zeros(result_shape(em, op), out, s)};
   mx::array x = mx::transpose(in[0], perm_in, s);
-  mx::array y = complex ? complex_conv(op, c, x, mx::transpose(in[1], perm_k, s), s)
-                        : real_conv(op, c, x, mx::astype(mx::transpose(in[1], perm_k, s), x.dtype(), s), s);
+  mx::array w = mx::transpose(in[1], perm_k, s);
+  mx::array y = [&] {
+    if (complex) return complex_conv(op, c, x, w, s);
+    mx::Dtype work = working_dtype(x.dtype(), out);
+    mx::array r = real_conv(op, c, mx::astype(x, work, s), mx::astype(w, work, s), s);
+    return out == mx::bool_ ? mx::not_equal(r, mx::array(0, work), s) : r;
+  }();
 
   std::vector<int> perm_out(rank);
   for (size_t i = 0; i < rank; ++i) perm_out[perm_res[i]] = static_cast<int>(i);

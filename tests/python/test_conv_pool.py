@@ -286,3 +286,146 @@ def test_strided_window_sum_gradient(check):
   # The transpose of a strided window sum is a base-dilated window sum.
   f = lambda v: jnp.sum(jnp.cos(lax.reduce_window(v, 0.0, lax.add, (3, 3), (2, 2), "VALID")))
   check(jax.grad(f), sample(np.float32, (7, 9), seed=21))
+
+
+# --- integer and boolean convolution ------------------------------------------------------
+#
+# XLA's integer convolution is exact and wraps in the result type; a boolean
+# one is the OR of ANDs. MLX convolves floats only, so these run through
+# conv_integer.cc: cpu's results are the oracle, bit for bit.
+
+from op_inputs import INTS  # noqa: E402
+
+INT_CONV_DTYPES = INTS + [np.bool_]
+
+
+@pytest.mark.parametrize("dtype", INT_CONV_DTYPES, ids=ids(INT_CONV_DTYPES))
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_conv_integer(check, name, dtype):
+  c = dict(CONV_CASES[name])
+  x, w = sample(dtype, c.pop("x"), seed=11), sample(dtype, c.pop("w"), seed=12)
+  strides, padding = c.pop("strides"), c.pop("padding")
+  check(lambda a, b: lax.conv_general_dilated(a, b, strides, padding, **c), x, w)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint32], ids=ids([np.int32, np.uint32]))
+def test_conv_integer_is_exact_past_float_precision(check, dtype):
+  # Full-range operands: products and their sums wrap, and no float type
+  # MLX has on every device holds them exactly.
+  info = np.iinfo(dtype)
+  rng = np.random.default_rng(13)
+  x = rng.integers(info.min, info.max, (2, 3, 9, 9), dtype=np.int64, endpoint=True).astype(dtype)
+  w = rng.integers(info.min, info.max, (4, 3, 3, 3), dtype=np.int64, endpoint=True).astype(dtype)
+  check(lambda a, b: lax.conv(a, b, (1, 1), "SAME"), x, w)
+  # Small operands whose exact sums pass 2^24 without wrapping.
+  x, w = np.full((1, 64, 5, 5), 3000, dtype), np.full((2, 64, 3, 3), 1000, dtype)
+  got = check(lambda a, b: lax.conv(a, b, (1, 1), "VALID"), x, w)
+  assert int(np.asarray(got).ravel()[0]) == 3000 * 1000 * 64 * 9
+
+
+@pytest.mark.parametrize("dtypes", [(np.int8, np.int32), (np.uint8, np.uint32), (np.int16, np.int32),
+                                    (np.int32, np.int64), (np.uint8, np.int32)], ids=str)
+def test_conv_integer_preferred_element_type(check, dtypes):
+  operand, result = dtypes
+  info = np.iinfo(operand)
+  rng = np.random.default_rng(14)
+  x = rng.integers(info.min, info.max, (2, 4, 7, 7), endpoint=True).astype(operand)
+  w = rng.integers(info.min, info.max, (6, 4, 3, 3), endpoint=True).astype(operand)
+  if np.dtype(result) == np.int64:
+    jax.config.update("jax_enable_x64", True)
+  try:
+    check(lambda a, b: lax.conv_general_dilated(a, b, (2, 1), ((1, 0), (2, 1)),
+                                                preferred_element_type=result), x, w)
+  finally:
+    jax.config.update("jax_enable_x64", False)
+
+
+INT_WINDOW_CASES = {
+    "negative_padding": dict(x=(1, 2, 8, 7), w=(3, 2, 2, 3), strides=(1, 2), padding=((-1, 2), (0, -2))),
+    "lhs_and_rhs_dilation": dict(x=(2, 2, 5, 6), w=(2, 2, 3, 2), strides=(2, 1), padding=((2, 1), (0, 3)),
+                                 lhs_dilation=(2, 3), rhs_dilation=(2, 1)),
+    "feature_groups_3d": dict(x=(1, 4, 4, 5, 3), w=(6, 2, 2, 3, 2), strides=(1, 2, 1), padding="SAME",
+                              feature_group_count=2),
+    "batch_groups": dict(x=(4, 3, 6, 6), w=(6, 3, 3, 3), strides=(1, 1), padding="VALID",
+                         batch_group_count=2),
+    "batch_groups_1d": dict(x=(6, 2, 9), w=(3, 2, 4), strides=(2,), padding="SAME", batch_group_count=3),
+    "kernel_wider_than_input": dict(x=(1, 1, 3, 3), w=(1, 1, 5, 4), strides=(1, 1), padding="VALID"),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.uint16, np.bool_],
+                         ids=ids([np.int32, np.int8, np.uint16, np.bool_]))
+@pytest.mark.parametrize("name", sorted(INT_WINDOW_CASES))
+def test_conv_integer_windows_and_groups(check, name, dtype):
+  c = dict(INT_WINDOW_CASES[name])
+  x, w = sample(dtype, c.pop("x"), seed=15), sample(dtype, c.pop("w"), seed=16)
+  strides, padding = c.pop("strides"), c.pop("padding")
+  check(lambda a, b: lax.conv_general_dilated(a, b, strides, padding, **c), x, w)
+
+
+def test_conv_boolean_is_or_of_ands(check):
+  # Sparse inputs, so some windows see no (True, True) pair and come out False.
+  x = np.zeros((1, 1, 12), np.bool_)
+  x[0, 0, [2, 3, 9]] = True
+  w = np.array([[[True, False, True]]])
+  got = check(lambda a, b: lax.conv(a, b, (1,), "SAME"), x, w)
+  assert np.asarray(got).dtype == np.bool_ and 0 < np.asarray(got).sum() < 12
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("dtype", [np.int32, np.int16, np.uint8, np.bool_],
+                         ids=ids([np.int32, np.int16, np.uint8, np.bool_]))
+def test_jnp_convolve_integers(check, dtype, mode):
+  a, v = sample(dtype, (11,), seed=17), sample(dtype, (4,), seed=18)
+  check(lambda a, v: jnp.convolve(a, v, mode=mode), a, v)
+  check(lambda a, v: jnp.correlate(a, v, mode=mode), a, v)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.uint32], ids=ids([np.int32, np.int8, np.uint32]))
+def test_scipy_convolve2d_integers(check, dtype, mode):
+  import jax.scipy.signal as jsp_signal
+  a, v = sample(dtype, (6, 7), seed=19), sample(dtype, (3, 2), seed=20)
+  check(lambda a, v: jsp_signal.convolve2d(a, v, mode=mode), a, v)
+  check(lambda a, v: jsp_signal.convolve(a, v, mode=mode), a, v)
+
+
+# --- convolution without spatial dimensions -----------------------------------------------
+#
+# A 0-d convolution is a dot of [N, C] by [O, C] (lowered as a grouped matmul).
+
+ZERO_D_CASES = {
+    "plain": dict(x=(3, 4), w=(5, 4)),
+    "feature_groups": dict(x=(3, 6), w=(4, 3), feature_group_count=2),
+    "batch_groups": dict(x=(6, 4), w=(6, 4), batch_group_count=3),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.bool_],
+                         ids=ids([np.float32, np.float16, np.int32, np.bool_]))
+@pytest.mark.parametrize("name", sorted(ZERO_D_CASES))
+def test_conv_0d_is_dot(check, name, dtype):
+  c = dict(ZERO_D_CASES[name])
+  x, w = sample(dtype, c.pop("x"), seed=21), sample(dtype, c.pop("w"), seed=22)
+  check(lambda a, b: lax.conv_general_dilated(a, b, (), "VALID", **c), x, w)
+  if c or dtype != np.float32:
+    return
+  # A plain one equals the dot it is.
+  got = check(lambda a, b: lax.conv_general_dilated(a, b, (), "VALID"), x, w)
+  np.testing.assert_allclose(np.asarray(got), x @ w.T, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D_CASES))
+def test_conv_0d_gradients(check, name):
+  c = dict(ZERO_D_CASES[name])
+  x, w = sample(np.float32, c.pop("x"), seed=23), sample(np.float32, c.pop("w"), seed=24)
+
+  def loss(a, b):
+    return jnp.sum(jnp.sin(lax.conv_general_dilated(a, b, (), "VALID", **c)))
+
+  check(jax.grad(loss, argnums=(0, 1)), x, w)
+
+
+def test_conv_0d_complex(check):
+  x, w = sample(np.complex64, (2, 3), seed=25), sample(np.complex64, (4, 3), seed=26)
+  check(lambda a, b: lax.conv_general_dilated(a, b, (), "VALID"), x, w, tol=(1e-5, 1e-5))
