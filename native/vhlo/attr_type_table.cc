@@ -2,16 +2,37 @@
 
 namespace applejax::vhlo {
 
+// Counts entries decoded inside one another on the native stack. A location
+// chain adds one level however long it is (resolve_location walks it from a
+// loop), so only arrays, dictionaries and types count toward kMaxNesting.
 struct AttrTypeTable::DepthGuard {
   AttrTypeTable& t;
   DepthGuard(AttrTypeTable& table, const ByteReader& at) : t(table) {
     if (++t.depth_ > kMaxNesting) {
       --t.depth_;
-      at.fail("attributes/types nested deeper than " + std::to_string(kMaxNesting));
+      at.fail("attributes/types nested deeper than " + std::to_string(kMaxNesting) +
+              " (only locations may nest deeper)");
     }
   }
   ~DepthGuard() { --t.depth_; }
 };
+
+namespace {
+
+// Builtin attribute codes of the locations (builtin_attributes.cc decodes
+// them): call site, file:line:col, fused, fused with metadata, name, unknown,
+// file range.
+bool is_location_code(uint64_t code) { return (code >= 10 && code <= 15) || code == 22; }
+
+// The entry's leading code without reading past a damaged entry: every
+// location code fits one varint byte (low bit set, value in the rest); an
+// entry that starts otherwise is simply not treated as a location here, and
+// its decoder reports what is wrong with it.
+bool starts_with_location_code(std::span<const uint8_t> data) {
+  return !data.empty() && (data[0] & 1) && is_location_code(data[0] >> 1);
+}
+
+}  // namespace
 
 AttrTypeTable::AttrTypeTable(const BytecodeFile& file, const Resources& resources)
     : file_(file), resources_(resources) {
@@ -41,6 +62,9 @@ AttrTypeTable::AttrTypeTable(const BytecodeFile& file, const Resources& resource
         entries[i].dialect = static_cast<uint32_t>(dialect);
         entries[i].custom = custom;
         entries[i].data = Section{data.data.subspan(offset, size), data.offset + offset};
+        entries[i].location = custom && &entries == &attr_entries_ &&
+                              file.dialects[dialect].name == "builtin" &&
+                              starts_with_location_code(entries[i].data.data);
         offset += size;
       }
     }
@@ -56,10 +80,84 @@ const AttrValue& AttrTypeTable::attr(uint64_t index, const ByteReader& at) {
             std::to_string(attr_entries_.size()) + " attributes)");
   }
   Entry& e = attr_entries_[index];
-  if (e.state == 2) return *attrs_[index];
-  if (e.state == 1) at.fail("attribute " + std::to_string(index) + " refers to itself");
+  if (e.state == State::kDone) return *attrs_[index];
+  if (e.state != State::kNew) at.fail("attribute " + std::to_string(index) + " refers to itself");
+  if (e.location) {
+    resolve_location(index, at);
+    return *attrs_[index];
+  }
+  return decode_attr(index, at);
+}
+
+std::vector<uint64_t> AttrTypeTable::location_children(const Entry& e) const {
+  ByteReader r = e.data.reader("builtin attribute");
+  std::vector<uint64_t> out;
+  switch (r.varint()) {
+    case 10:  // call site: callee, caller
+      out.push_back(r.varint());
+      out.push_back(r.varint());
+      break;
+    case 12:    // fused: locations
+    case 13: {  // fused with metadata: locations, then the metadata
+      uint64_t n = r.count();
+      out.reserve(n);
+      for (uint64_t i = 0; i < n; ++i) out.push_back(r.varint());
+      break;
+    }
+    case 14:  // name: the name (a string), then the child location
+      r.varint();
+      out.push_back(r.varint());
+      break;
+    default:  // file:line:col, file range, unknown: no nested location
+      break;
+  }
+  return out;
+}
+
+void AttrTypeTable::resolve_location(uint64_t index, const ByteReader& at) {
+  // Depth-first, children before parents. The stack holds the path from
+  // `index` down to the entry being looked at, so meeting an entry that is
+  // on it again is a cycle; an entry reached twice along different paths
+  // (JAX shares the frames of a common caller) is decoded once.
+  struct Pending {
+    uint64_t index;
+    std::vector<uint64_t> children;
+    size_t next = 0;
+  };
+  std::vector<Pending> path;
+  auto push = [&](uint64_t i) {
+    Entry& e = attr_entries_[i];
+    e.state = State::kWaiting;
+    path.push_back(Pending{i, location_children(e)});
+  };
+  push(index);
+  while (!path.empty()) {
+    Pending& top = path.back();
+    if (top.next < top.children.size()) {
+      uint64_t child = top.children[top.next++];
+      // Out-of-range and non-location children are left to the decoder,
+      // which reports them in context.
+      if (child >= attr_entries_.size()) continue;
+      Entry& c = attr_entries_[child];
+      if (!c.location || c.state == State::kDone) continue;
+      if (c.state != State::kNew) {
+        c.data.reader("builtin attribute")
+            .fail("location " + std::to_string(child) + " refers to itself");
+      }
+      push(child);
+      continue;
+    }
+    uint64_t i = top.index;
+    path.pop_back();
+    // Every nested location is decoded now, so this is one level deep.
+    decode_attr(i, at);
+  }
+}
+
+const AttrValue& AttrTypeTable::decode_attr(uint64_t index, const ByteReader& at) {
+  Entry& e = attr_entries_[index];
   DepthGuard guard(*this, at);
-  e.state = 1;
+  e.state = State::kDecoding;
   std::string_view dialect = file_.dialects[e.dialect].name;
   ByteReader r = e.data.reader(dialect == "vhlo" ? "vhlo attribute" : "builtin attribute");
   AttrValue v;
@@ -80,7 +178,7 @@ const AttrValue& AttrTypeTable::attr(uint64_t index, const ByteReader& at) {
   }
   if (!r.empty()) r.fail("trailing bytes after attribute " + std::to_string(index));
   attrs_[index] = std::make_unique<AttrValue>(std::move(v));
-  e.state = 2;
+  e.state = State::kDone;
   return *attrs_[index];
 }
 
@@ -90,10 +188,10 @@ const TypeValue& AttrTypeTable::type(uint64_t index, const ByteReader& at) {
             std::to_string(type_entries_.size()) + " types)");
   }
   Entry& e = type_entries_[index];
-  if (e.state == 2) return *types_[index];
-  if (e.state == 1) at.fail("type " + std::to_string(index) + " refers to itself");
+  if (e.state == State::kDone) return *types_[index];
+  if (e.state != State::kNew) at.fail("type " + std::to_string(index) + " refers to itself");
   DepthGuard guard(*this, at);
-  e.state = 1;
+  e.state = State::kDecoding;
   std::string_view dialect = file_.dialects[e.dialect].name;
   ByteReader r = e.data.reader(dialect == "vhlo" ? "vhlo type" : "builtin type");
   TypeValue v;
@@ -111,7 +209,7 @@ const TypeValue& AttrTypeTable::type(uint64_t index, const ByteReader& at) {
   }
   if (!r.empty()) r.fail("trailing bytes after type " + std::to_string(index));
   types_[index] = std::make_unique<TypeValue>(std::move(v));
-  e.state = 2;
+  e.state = State::kDone;
   return *types_[index];
 }
 

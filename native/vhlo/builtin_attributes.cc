@@ -28,7 +28,27 @@ std::string read_string_attr(ByteReader& r, AttrTypeTable& table) {
   return v.attr.s;
 }
 
+// Location text is only ever quoted (error messages, the printer), so a
+// location longer than this keeps its start (the op's name) and its end (the
+// user's file:line) and drops the middle. Nested names (name(name(...))) would
+// otherwise grow the text with every level of a deep chain.
+constexpr size_t kMaxLocationText = 1024;
+constexpr size_t kLocationHead = 320;
+constexpr std::string_view kElided = " ... ";
+
+// Moves a cut point back to the start of a UTF-8 character, so that the
+// shortened text stays valid UTF-8 (it reaches Python in error messages).
+size_t char_start(const std::string& s, size_t at) {
+  while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+  return at;
+}
+
 AttrValue located(std::string text) {
+  if (text.size() > kMaxLocationText) {
+    size_t head = char_start(text, kLocationHead);
+    size_t tail = char_start(text, text.size() - (kMaxLocationText - kLocationHead - kElided.size()));
+    text = text.substr(0, head) + std::string(kElided) + text.substr(tail);
+  }
   AttrValue v;
   v.attr.kind = Kind::kString;
   v.attr.s = text;
