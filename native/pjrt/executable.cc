@@ -225,8 +225,8 @@ PJRT_Error* loaded_fingerprint(PJRT_LoadedExecutable_Fingerprint_Args* args) {
 }
 
 // Which inputs this call donates: those JAX marked in the program, less the
-// ones the caller says it still needs, less any passed twice (the other use
-// still reads it).
+// ones the caller says it still needs. A donated buffer passed twice is refused,
+// as XLA does: the program would read memory it is allowed to overwrite.
 std::vector<bool> donated_inputs(const runtime::Program& program, const PJRT_ExecuteOptions* options,
                                  const std::vector<runtime::BufferPtr>& inputs) {
   std::vector<bool> donated(inputs.size());
@@ -238,7 +238,10 @@ std::vector<bool> donated_inputs(const runtime::Program& program, const PJRT_Exe
     }
   for (size_t i = 0; i < inputs.size(); ++i)
     for (size_t j = 0; j < inputs.size(); ++j)
-      if (i != j && inputs[i] == inputs[j]) donated[i] = false;
+      if (donated[i] && i != j && inputs[i] == inputs[j])
+        invalid("argument " + std::to_string(i) + " of " + program.name() +
+                " is donated and also passed as argument " + std::to_string(j) +
+                "; a donated buffer can be used once per call: pass a copy, or do not donate it");
   return donated;
 }
 

@@ -136,3 +136,15 @@ def test_momentum_step_updates_parameters_and_state_in_place(mps, cpu, monkeypat
   assert after == before
   want = jax.jit(step)(*jax.device_put(values, cpu))
   assert_same(out, want)
+
+
+def test_buffer_donated_and_passed_twice_is_refused_as_on_cpu(mps, cpu):
+  """f(x, x) with x donated would let the program overwrite what it still
+  reads: both backends refuse the call, and x survives it."""
+  fn = jax.jit(lambda x, y: x + y, donate_argnums=0)
+  for device in (mps, cpu):
+    x = jax.device_put(np.zeros(10, np.float32), device)
+    with pytest.raises(RuntimeError, match="donate"):
+      jax.block_until_ready(fn(x, x))
+    assert not x.is_deleted()
+    np.testing.assert_array_equal(np.asarray(x), np.zeros(10, np.float32))
