@@ -312,24 +312,6 @@ Values convert(Emitter& em, const ir::Op& op, const Values& in) {
   return {mx::astype(x, to, s)};
 }
 
-Values bitcast_convert(Emitter& em, const ir::Op& op, const Values& in) {
-  auto s = em.stream();
-  ir::ElementType from = em.type_of(op.operands.at(0)).element;
-  ir::ElementType to_type = em.type_of(op.results.at(0)).element;
-  if (is_narrow(from) || is_narrow(to_type)) {
-    // The storage's bits are not the type's: go through the type's own codes.
-    auto y = narrow_bitcast(in[0], from, to_type, result_shape(em, op), s);
-    if (!y)
-      fail_unsupported(op, "bitcast_convert from " + std::string(ir::element_type_name(from)) +
-                               " to " + std::string(ir::element_type_name(to_type)) +
-                               " splits or joins elements narrower than a byte");
-    return {*y};
-  }
-  mx::Dtype to = result_dtype(em, op);
-  mx::array v = mx::view(in[0], to, s);
-  return {mx::reshape(v, result_shape(em, op), s)};
-}
-
 Values complex_(Emitter& em, const ir::Op&, const Values& in) {
   auto s = em.stream();
   mx::array i = mx::array(std::complex<float>(0.0f, 1.0f));
@@ -426,7 +408,6 @@ void register_elementwise(Registry& r) {
   r.add("stablehlo.imag", unary<mx::imag>);
   r.add("stablehlo.complex", complex_);
   r.add("stablehlo.convert", convert);
-  r.add("stablehlo.bitcast_convert", bitcast_convert);
   r.add("stablehlo.clamp", clamp);
   r.add("stablehlo.select", select);
   r.add("stablehlo.reduce_precision", reduce_precision);

@@ -30,6 +30,7 @@ Registry build_registry() {
   register_gather(r);
   register_scatter(r);
   register_convolution(r);
+  register_bitcast(r);
   register_reduce_window(r);
   register_select_and_scatter(r);
   register_fft(r);

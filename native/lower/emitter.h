@@ -71,6 +71,7 @@ void register_sort(Registry& r);
 void register_gather(Registry& r);
 void register_scatter(Registry& r);
 void register_convolution(Registry& r);
+void register_bitcast(Registry& r);
 void register_reduce_window(Registry& r);
 void register_select_and_scatter(Registry& r);
 void register_fft(Registry& r);
