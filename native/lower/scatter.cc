@@ -94,9 +94,16 @@ Values scatter(Emitter& em, const ir::Op& op, const Values& in) {
     window[d] = updates.shape(static_cast<int>(window_dims[w++]));
   }
   // The index arithmetic below trusts these; a damaged artifact must not
-  // reach it.
+  // reach it. An inserted or batching dim is 1 long in the window only
+  // nominally: XLA bounds the update window dims alone, so an operand with
+  // such a dim 0 long is legal, and every update into it is dropped.
+  std::vector<int64_t> bounded = window;
+  for (int d = 0; d < r; ++d)
+    if (contains(inserted, d) || contains(operand_batching, d))
+      bounded[d] = std::min<int64_t>(bounded[d], operand.shape(d));
   check_index_dims(op, operand.shape(), indices.shape(), index_vector_dim, to_operand,
-                   operand_batching, indices_batching, window);
+                   operand_batching, indices_batching, bounded);
+  if (operand.size() == 0) return Values(in.begin(), in.begin() + static_cast<long>(k));
   IndexBatch ib = index_batch(indices, index_vector_dim, s);
   Positions p = window_positions(operand.shape(), ib, to_operand, operand_batching,
                                  indices_batching, window, /*clamp=*/false, s);

@@ -130,3 +130,50 @@ def test_scatter_custom_combiner(check):
     return lax.scatter_apply(a, idx, lambda v: v * 3.0 - 1.0, dn, update_shape=(3,))
 
   check(f, sample(np.float32, (5,), seed=10), np.zeros(3, np.float32))
+
+
+# --- zero-size operands -------------------------------------------------------------------
+#
+# A scatter into an operand with a zero-length axis is legal: every update
+# lands out of bounds and is dropped, so the result is the empty operand.
+# (A gather from one is refused by JAX itself, for slice sizes past the
+# operand, the same check XLA makes.)
+
+EMPTY_SCATTERS = {
+    "set_1d": ((0,), lambda x: x.at[jnp.array([0])].set(1.0, mode="drop")),
+    "add_1d_many": ((0,), lambda x: x.at[jnp.array([0, 3, 0])].add(2.0, mode="drop")),
+    "multiply_rows": ((0, 3), lambda x: x.at[jnp.array([1, 0])].multiply(jnp.ones((2, 3)), mode="drop")),
+    "max_rows": ((0, 3), lambda x: x.at[jnp.array([0])].max(5.0, mode="drop")),
+    "min_columns": ((2, 0), lambda x: x.at[:, jnp.array([0])].min(-1.0, mode="drop")),
+    "apply_general_body": ((0,), lambda x: x.at[jnp.array([1])].apply(jnp.sin, mode="drop")),
+    "set_promise_in_bounds": ((0, 2), lambda x: x.at[jnp.array([0])].set(3.0, mode="promise_in_bounds")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_SCATTERS))
+def test_scatter_into_zero_size_operand(check, name):
+  shape, fn = EMPTY_SCATTERS[name]
+  check(fn, np.zeros(shape, np.float32))
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0)], ids=str)
+def test_argpartition_and_partition_of_empty(check, shape):
+  x = np.zeros(shape, np.float32)
+  axis = -1 if shape[-1] else 0
+  check(lambda x: jnp.argpartition(x, 0, axis=axis), x)
+  check(lambda x: jnp.partition(x, 0, axis=axis), x)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0)], ids=str)
+def test_sort_and_argsort_gradients_of_empty(check, shape):
+  # The gradient of a sort scatters into an operand of the input's shape.
+  x = np.zeros(shape, np.float32)
+  check(jax.grad(lambda x: jnp.sum(jnp.sort(x, axis=0) ** 2)), x)
+  check(jax.grad(lambda x: jnp.sum(jnp.take_along_axis(x, jnp.argsort(x, axis=1), axis=1) ** 2)), x)
+
+
+def test_gather_with_fill_from_zero_length_window(check):
+  # Slices of a (3, 0) operand are empty but legal; so is an empty index set.
+  check(lambda x: jnp.take(x, jnp.array([0, 5]), axis=0, mode="fill", fill_value=2), np.zeros((3, 0), np.float32))
+  check(lambda x: jnp.take(x, jnp.array([], jnp.int32), axis=0, mode="fill", fill_value=2),
+        np.zeros((0,), np.float32))
