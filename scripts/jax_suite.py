@@ -29,6 +29,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -72,7 +73,8 @@ def parse_args(argv):
                    help="the Python with jax and applejax installed (this one)")
     p.add_argument("--platforms", default="mps", help="JAX_PLATFORMS for the tests (mps)")
     p.add_argument("--resume", action="store_true",
-                   help="keep the results of files already finished in --out")
+                   help="keep the results already in --out: finished files are not run "
+                        "again, and an unfinished file goes on after its last reported test")
     p.add_argument("--install-deps", action="store_true",
                    help="pip-install the checkout's build/test-requirements.txt first "
                         "(except pytest itself, which stays at the project's pin)")
@@ -164,14 +166,25 @@ def read_events(path):
     return events
 
 
+# Set on Ctrl-C (or `timeout -s INT`): the running files stop where they are, unscored,
+# so that `--resume` goes on from their last reported test.
+_STOP = threading.Event()
+_RUNNING = set()
+
+
 def run_file(rel, args, work, out):
     """Runs one file to the end, restarting after crashes; returns its summary."""
     stem = rel.replace("/", "__")
     record = out / "records" / f"{stem}.jsonl"
     seen_file = out / "records" / f"{stem}.seen"
     log = out / "logs" / f"{stem}.log"
-    for f in (record, seen_file, log):
-        f.unlink(missing_ok=True)
+    if args.resume and record.exists():
+        # Go on from the tests this file's last, unfinished run reported.
+        seen = {e["nodeid"] for e in read_events(record) if e["kind"] == "result"}
+        seen_file.write_text("\n".join(sorted(seen)) + "\n")
+    else:
+        for f in (record, seen_file, log):
+            f.unlink(missing_ok=True)
     env = dict(os.environ)
     env.update({
         "JAX_PLATFORMS": args.platforms,
@@ -187,9 +200,16 @@ def run_file(rel, args, work, out):
     while True:
         cmd = [args.python, "-m", "pytest", f"tests/{rel}", "-p", "jax_suite_recorder", "-q",
                "-rN", "--no-header", "-p", "no:randomly"]
+        if _STOP.is_set():
+            return None
         with open(log, "a") as lf:
-            t0 = time.time()
-            rc = subprocess.run(cmd, cwd=work, env=env, stdout=lf, stderr=subprocess.STDOUT).returncode
+            proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=lf, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            _RUNNING.add(proc)
+            rc = proc.wait()
+            _RUNNING.discard(proc)
+        if _STOP.is_set():
+            return None
         events = read_events(record)
         done = {e["nodeid"] for e in events if e["kind"] == "result"}
         starts = [e for e in events if e["kind"] == "start"]
@@ -413,10 +433,13 @@ def main(argv=None):
     def save():
         results_path.write_text(json.dumps({"meta": meta, "files": files}, indent=1))
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(run_file, r, args, work, out): r for r in todo}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
+    futures = {pool.submit(run_file, r, args, work, out): r for r in todo}
+    try:
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             f = fut.result()
+            if f is None:
+                continue
             files.append(f)
             save()
             c = collections.Counter(t["outcome"] for t in f["tests"])
@@ -424,6 +447,16 @@ def main(argv=None):
                   f"{c['passed']} passed, {c['failed'] + c['error']} failed, "
                   f"{c['timeout']} timeouts, {c['crashed']} crashes, {c['skipped']} skipped "
                   f"({f['seconds']:.0f} s)", flush=True)
+    except KeyboardInterrupt:
+        _STOP.set()
+        for proc in list(_RUNNING):
+            proc.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        save()
+        print(f"jax_suite: stopped; {len(files)} of {len(rels)} files finished, "
+              f"`--resume` goes on", flush=True)
+        return 130
+    pool.shutdown()
     files.sort(key=lambda f: f["file"])
     save()
     text = report(files, meta, args.top)
