@@ -24,7 +24,11 @@ constexpr char kPlatformName[] = "mps";
 
 // Metal on macOS; CUDA when MLX was built with it and a GPU is present;
 // otherwise MLX's CPU device, which is how Linux development runs.
+// APPLEJAX_MLX_DEVICE=cpu keeps to the CPU device on a machine with a GPU, to
+// compare the two or to run many processes at once without GPU kernel builds.
 mx::Device pick_device() {
+  const char* choice = std::getenv("APPLEJAX_MLX_DEVICE");
+  if (choice && std::string_view(choice) == "cpu") return mx::Device(mx::Device::cpu);
   mx::Device gpu(mx::Device::gpu);
   if (mx::is_available(gpu)) return gpu;
   return mx::Device(mx::Device::cpu);
