@@ -41,6 +41,11 @@ std::string custom_call_key(std::string_view target) {
   return "stablehlo.custom_call@" + std::string(target);
 }
 
-void register_custom_call(Registry& r) { r.add("stablehlo.custom_call", custom_call); }
+void register_approx_top_k(Registry& r);  // approx_top_k.cc
+
+void register_custom_call(Registry& r) {
+  r.add("stablehlo.custom_call", custom_call);
+  register_approx_top_k(r);
+}
 
 }  // namespace applejax::lower

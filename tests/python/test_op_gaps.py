@@ -1,6 +1,7 @@
 """Ops that JAX's own test suite sends and the plugin once refused, each run on
 mps and cpu: bitcast_convert between element types of different widths
-(scalars and vectors), ..."""
+(scalars and vectors), custom_call @ApproxTopK (approx_max_k/approx_min_k),
+integer power with negative exponents, stablehlo.map and nested tuples."""
 
 import jax
 import jax.numpy as jnp
@@ -63,3 +64,91 @@ def test_byteswap(check, dtype, shape):
   if np.issubdtype(dtype, np.floating):
     x = np.where(np.isfinite(x), x, 1.5).astype(dtype)
   check(lambda x: jnp.asarray(x).byteswap(), x)
+
+
+# --- ApproxTopK (lax.approx_max_k / approx_min_k) -----------------------------------------
+#
+# XLA's fallback, which cpu runs, is exact: a fold for one element, a sort
+# for more. Distinct values must agree exactly, indices included.
+
+TOP_K_CASES = {
+    "1d": ((4,), 3, -1),
+    "square": ((5, 5), 3, -1),
+    "rank3_axis0": ((2, 1, 4), 1, 0),
+    "rows_of_40": ((3, 40), 5, 1),
+    "columns": ((40, 3), 10, 0),
+    "ann_scores": ((16, 500), 10, 1),
+}
+
+
+def _distinct(shape, seed):
+  n = int(np.prod(shape))
+  return np.random.default_rng(seed).permutation(np.arange(n, dtype=np.float32) - n / 2).reshape(shape)
+
+
+@pytest.mark.parametrize("is_max", [True, False], ids=["max", "min"])
+@pytest.mark.parametrize("name", sorted(TOP_K_CASES))
+def test_approx_top_k_is_exact(check, name, is_max):
+  shape, k, dim = TOP_K_CASES[name]
+  op = lax.approx_max_k if is_max else lax.approx_min_k
+  x = _distinct(shape, seed=4)
+  check(lambda x: op(x, k, reduction_dimension=dim), x)
+  check(lambda x: op(x, 1, reduction_dimension=dim), x)
+  check(lambda x: op(x, k, reduction_dimension=dim, recall_target=0.5), x)
+
+
+@pytest.mark.parametrize("is_max", [True, False], ids=["max", "min"])
+def test_approx_top_k_without_aggregation(check, is_max):
+  # The result keeps XLA's approximate output size (here 256 of 1000).
+  op = lax.approx_max_k if is_max else lax.approx_min_k
+  x = _distinct((2, 1000), seed=5)
+  got = check(lambda x: op(x, 3, aggregate_to_topk=False), x)
+  assert got[0].shape[1] < 1000
+  check(lambda x: op(x, 3, reduction_dimension=0, aggregate_to_topk=False), x[:, :40].T.copy())
+  check(lambda x: op(x, 2, aggregate_to_topk=False, reduction_input_size_override=4000), x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, ml_dtypes.bfloat16],
+                         ids=ids([np.float32, np.float16, ml_dtypes.bfloat16]))
+def test_approx_top_k_ties_and_nans_of_one(check, dtype):
+  # One element is XLA's fold: the last of equal values wins, and a NaN
+  # restarts the fold (a NaN last is itself the result).
+  rows = np.array([[1, 2, 2, 0, 2, -1], [np.nan, 0, 5, np.nan, 1, 1], [3, 3, 1, 1, 0, np.nan],
+                   [0.0, -0.0, 0.0, -0.0, -1, -2], [-np.inf] * 6, [np.inf, 1, np.inf, 2, -np.inf, 0]],
+                  dtype)
+  check(lambda x: lax.approx_max_k(x, 1), rows)
+  check(lambda x: lax.approx_min_k(x, 1), rows)
+
+
+def test_approx_top_k_ties_in_short_rows(check):
+  # Up to 16 elements XLA's sort is an insertion sort, stable like ours.
+  x = np.random.default_rng(6).integers(0, 3, (8, 16)).astype(np.float32)
+  check(lambda x: lax.approx_max_k(x, 7), x)
+  check(lambda x: lax.approx_min_k(x, 7), x)
+
+
+def test_approx_top_k_ties_in_long_rows_pick_equal_values(mps):
+  # Longer rows: cpu's unstable sort may name other equal elements; ours come
+  # in index order. The values must be the exact top k.
+  x = np.random.default_rng(7).integers(0, 4, (5, 300)).astype(np.float32)
+  vals, idx = jax.jit(lambda x: lax.approx_max_k(x, 20))(jax.device_put(x, mps))
+  vals, idx = np.asarray(vals), np.asarray(idx)
+  np.testing.assert_array_equal(vals, -np.sort(-x, axis=1)[:, :20])
+  np.testing.assert_array_equal(np.take_along_axis(x, idx, axis=1), vals)
+  for row in idx:
+    assert len(set(row.tolist())) == 20
+
+
+@pytest.mark.parametrize("is_max", [True, False], ids=["max", "min"])
+@pytest.mark.parametrize("shape,k", [((4,), 1), ((5, 5), 3), ((2, 1, 4), 3)], ids=str)
+def test_approx_top_k_gradients(check, shape, k, is_max):
+  op = lax.approx_max_k if is_max else lax.approx_min_k
+  x = _distinct(shape, seed=8)
+  check(jax.grad(lambda x: jnp.sum(jnp.sin(op(x, k)[0]))), x)
+  check(lambda x, t: jax.jvp(lambda x: op(x, k)[0], (x,), (t,)), x, np.ones(shape, np.float32))
+
+
+def test_approx_top_k_under_vmap(check):
+  x = _distinct((3, 4, 30), seed=9)
+  check(jax.vmap(lambda x: lax.approx_max_k(x, 4)), x)
+  check(jax.vmap(lambda x: lax.approx_min_k(x, 2, reduction_dimension=0), in_axes=2), x)
