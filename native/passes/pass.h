@@ -21,6 +21,7 @@ struct Pass {
 // One per file.
 bool inline_calls(ir::Module& m);
 bool fold_dynamic_shapes(ir::Module& m);
+bool drop_memory_placement(ir::Module& m);
 bool fold_constants(ir::Module& m);
 bool simplify(ir::Module& m);
 bool cse(ir::Module& m);

@@ -20,13 +20,15 @@ constexpr Pass kPasses[] = {
     {"dce", dce},                   {"fuse_softmax", fuse_softmax},
     {"fuse_norms", fuse_norms},     {"fuse_addmm", fuse_addmm},
     {"fuse_attention", fuse_attention}, {"fold_dynamic_shapes", fold_dynamic_shapes},
+    {"drop_memory_placement", drop_memory_placement},
 };
 // The order they run in: clean-up first so the fusions see one canonical
 // form (inlined, folded, wrappers gone, repeats merged, and no dead reader
 // left to spoil a single-use check); dce again to drop what the fusions
-// replaced. Shapes go static right after inlining, so every later pass
-// (and the lowering) sees static shapes only. Indices into kPasses.
-constexpr size_t kOrder[] = {0, 9, 1, 2, 3, 4, 5, 8, 6, 7, 4};
+// replaced. Shapes go static and memory-kind annotations go right after
+// inlining, so every later pass (and the lowering) sees neither. Indices
+// into kPasses.
+constexpr size_t kOrder[] = {0, 9, 10, 1, 2, 3, 4, 5, 8, 6, 7, 4};
 
 std::vector<std::string_view> split(std::string_view s) {
   std::vector<std::string_view> out;

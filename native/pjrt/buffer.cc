@@ -1,4 +1,5 @@
 // Buffer entries: host-to-device upload, queries, and device-to-host copies.
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -35,6 +36,16 @@ PJRT_Buffer* wrap_buffer(PJRT_Client* client, runtime::BufferPtr buffer) {
   for (size_t i = 0; i < rank; ++i) b->minor_to_major.push_back(int64_t(rank - 1 - i));
   b->buffer = std::move(buffer);
   return b;
+}
+
+// `memory` when it is one of the client's spaces (null: the default one).
+PJRT_Memory* own_memory(PJRT_Client* client, PJRT_Memory* memory, const char* entry) {
+  if (!memory) return &client->memory;
+  for (PJRT_Memory* m : client->memory_list)
+    if (m == memory) return m;
+  throw ApiError{PJRT_Error_Code_INVALID_ARGUMENT,
+                 std::string(entry) + ": the memory space is not one of the mps device's "
+                                      "(device, pinned_host, unpinned_host)"};
 }
 
 // Copies a possibly strided host array into dense row-major `dst`.
@@ -116,7 +127,14 @@ PJRT_Error* buffer_from_host(PJRT_Client_BufferFromHostBuffer_Args* args) {
     buffer->ready = runtime::Event::ready();
     // We copied synchronously, so the caller may reuse its memory at once.
     args->done_with_host_buffer = wrap(runtime::Event::ready());
+    PJRT_Memory* memory = nullptr;
+    if (offsetof(PJRT_Client_BufferFromHostBuffer_Args, memory) + sizeof(args->memory) <=
+        args->struct_size)
+      memory = args->memory;
+    // Checked before wrapping, so a bad space leaks no handle.
+    memory = own_memory(client, memory, "PJRT_Client_BufferFromHostBuffer");
     args->buffer = wrap_buffer(client, std::move(buffer));
+    args->buffer->memory = memory;
   });
 }
 
@@ -191,7 +209,10 @@ PJRT_Error* buffer_device(PJRT_Buffer_Device_Args* args) {
 
 PJRT_Error* buffer_memory(PJRT_Buffer_Memory_Args* args) {
   return guarded("PJRT_Buffer_Memory",
-                 [&] { args->memory = &require(args->buffer, "buffer")->client->memory; });
+                 [&] {
+                   PJRT_Buffer* b = require(args->buffer, "buffer");
+                   args->memory = b->memory ? b->memory : &b->client->memory;
+                 });
 }
 
 PJRT_Error* buffer_delete(PJRT_Buffer_Delete_Args* args) {
@@ -298,12 +319,22 @@ PJRT_Error* buffer_copy_to_device(PJRT_Buffer_CopyToDevice_Args* args) {
   });
 }
 
+// Between the device and the host spaces nothing moves: every space is the
+// same host-addressable MLX memory (objects.h), so the copy shares the
+// array, as a copy to the device does.
 PJRT_Error* buffer_copy_to_memory(PJRT_Buffer_CopyToMemory_Args* args) {
+  PJRT_Memory* memory = nullptr;
+  if (PJRT_Error* e = guarded("PJRT_Buffer_CopyToMemory", [&] {
+        memory = own_memory(require(args->buffer, "buffer")->client, args->dst_memory,
+                            "PJRT_Buffer_CopyToMemory");
+      }))
+    return e;
   PJRT_Buffer_CopyToDevice_Args inner{};
   inner.struct_size = PJRT_Buffer_CopyToDevice_Args_STRUCT_SIZE;
   inner.buffer = args->buffer;
   PJRT_Error* err = buffer_copy_to_device(&inner);
   args->dst_buffer = inner.dst_buffer;
+  if (!err) args->dst_buffer->memory = memory;
   return err;
 }
 
@@ -402,8 +433,11 @@ PJRT_Error* buffer_decrease_external(PJRT_Buffer_DecreaseExternalReferenceCount_
 
 }  // namespace
 
-PJRT_Buffer* make_buffer_handle(PJRT_Client* client, runtime::BufferPtr buffer) {
-  return wrap_buffer(client, std::move(buffer));
+PJRT_Buffer* make_buffer_handle(PJRT_Client* client, runtime::BufferPtr buffer,
+                                int memory_index) {
+  PJRT_Buffer* b = wrap_buffer(client, std::move(buffer));
+  b->memory = client->memory_list[memory_index];
+  return b;
 }
 
 void install_buffer_entries(PJRT_Api& api) {

@@ -1,5 +1,6 @@
 // Client entries: creation, platform facts, device lists and Compile.
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
@@ -61,14 +62,25 @@ PJRT_Error* client_create(PJRT_Client_Create_Args* args) {
     dev.description.debug_string = "mps:0";
     dev.memory = &client->memory;
 
-    MemorySpace& mem = client->memory;
-    mem.vtable = nullptr;
-    mem.device = &dev;
-    mem.debug_string = "mps:0 device memory";
-    mem.to_string = "MpsMemory(device)";
-
+    // Ids and kind ids as XLA's cpu client numbers its three spaces.
+    struct Space {
+      MemorySpace* space;
+      const char* kind;
+    } spaces[] = {{&client->memory, "device"},
+                  {&client->pinned_host, "pinned_host"},
+                  {&client->unpinned_host, "unpinned_host"}};
+    for (int i = 0; i < 3; ++i) {
+      MemorySpace& mem = *spaces[i].space;
+      mem.vtable = nullptr;
+      mem.device = &dev;
+      mem.id = i;
+      mem.kind_id = i;
+      mem.kind = spaces[i].kind;
+      mem.debug_string = "mps:0 " + mem.kind + " memory";
+      mem.to_string = "MpsMemory(" + mem.kind + ")";
+      client->memory_list[i] = &mem;
+    }
     client->device_list[0] = &dev;
-    client->memory_list[0] = &mem;
     args->client = client.release();
   });
 }
@@ -135,8 +147,9 @@ PJRT_Error* client_lookup_addressable_device(
 
 PJRT_Error* client_addressable_memories(PJRT_Client_AddressableMemories_Args* args) {
   return guarded("PJRT_Client_AddressableMemories", [&] {
-    args->addressable_memories = require(args->client, "client")->memory_list;
-    args->num_addressable_memories = 1;
+    PJRT_Client* c = require(args->client, "client");
+    args->addressable_memories = c->memory_list;
+    args->num_addressable_memories = std::size(c->memory_list);
   });
 }
 
@@ -167,11 +180,26 @@ std::string fingerprint_of(const char* data, size_t size) {
 
 std::shared_ptr<CompiledProgram> describe(std::shared_ptr<runtime::Program> program,
                                           std::string fingerprint) {
-  static constexpr char kDeviceKind[] = "device";
+  // Each result's memory space, as JAX marks it (mhlo.memory_kind on the
+  // entry's results, for outputs placed on a host memory kind); indices
+  // into the client's memory_list, whose order client_create fixes.
+  static constexpr const char* kKinds[] = {"device", "pinned_host", "unpinned_host"};
   auto c = std::make_shared<CompiledProgram>();
   c->name = program->name();
   c->fingerprint = std::move(fingerprint);
-  for (const ir::Type& t : program->output_types()) {
+  const ir::Function* entry = program->module().entry();
+  for (size_t i = 0; i < program->output_types().size(); ++i) {
+    const ir::Type& t = program->output_types()[i];
+    int memory = 0;
+    if (entry && i < entry->result_attributes.size())
+      for (const ir::NamedAttribute& a : entry->result_attributes[i])
+        if (a.first == "mhlo.memory_kind") {
+          while (memory < 3 && a.second.s != kKinds[memory]) ++memory;
+          if (memory == 3)
+            throw ApiError{PJRT_Error_Code_INVALID_ARGUMENT,
+                           "result " + std::to_string(i) + " asks for memory kind '" + a.second.s +
+                               "'; the mps device has device, pinned_host and unpinned_host"};
+        }
     if (!t.is_tensor())
       throw ApiError{PJRT_Error_Code_UNIMPLEMENTED,
                      "the program returns a " + ir::to_string(t) +
@@ -179,8 +207,9 @@ std::shared_ptr<CompiledProgram> describe(std::shared_ptr<runtime::Program> prog
     c->output_types.push_back(to_buffer_type(t.element));
     c->output_dims.insert(c->output_dims.end(), t.shape.begin(), t.shape.end());
     c->output_dim_sizes.push_back(t.shape.size());
-    c->output_memory_kinds.push_back(kDeviceKind);
-    c->output_memory_kind_sizes.push_back(sizeof(kDeviceKind) - 1);
+    c->output_memory_index.push_back(memory);
+    c->output_memory_kinds.push_back(kKinds[memory]);
+    c->output_memory_kind_sizes.push_back(std::strlen(kKinds[memory]));
   }
   c->program = std::move(program);
   return c;

@@ -73,8 +73,9 @@ PJRT_Error* device_local_hardware_id(PJRT_Device_LocalHardwareId_Args* args) {
 
 PJRT_Error* device_addressable_memories(PJRT_Device_AddressableMemories_Args* args) {
   return guarded("PJRT_Device_AddressableMemories", [&] {
-    args->memories = require(args->device, "device")->client->memory_list;
-    args->num_memories = 1;
+    PJRT_Client* client = require(args->device, "device")->client;
+    args->memories = client->memory_list;
+    args->num_memories = std::size(client->memory_list);
   });
 }
 
@@ -134,8 +135,7 @@ PJRT_Error* memory_kind(PJRT_Memory_Kind_Args* args) {
 }
 
 PJRT_Error* memory_kind_id(PJRT_Memory_Kind_Id_Args* args) {
-  args->kind_id = 0;
-  return nullptr;
+  return guarded("PJRT_Memory_Kind_Id", [&] { args->kind_id = memory_of(args->memory)->kind_id; });
 }
 
 PJRT_Error* memory_debug_string(PJRT_Memory_DebugString_Args* args) {

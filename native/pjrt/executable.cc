@@ -345,7 +345,8 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
     if (program.has_host_callbacks())
       if (auto err = done->wait()) throw ApiError{PJRT_Error_Code_INTERNAL, *err};
     for (size_t i = 0; i < outputs.size(); ++i)
-      args->output_lists[0][i] = make_buffer_handle(exe->client, outputs[i]);
+      args->output_lists[0][i] =
+          make_buffer_handle(exe->client, outputs[i], compiled->output_memory_index[i]);
     if (args->device_complete_events) args->device_complete_events[0] = wrap(done);
     if (warm) timed = stats;
   });

@@ -32,6 +32,7 @@ namespace applejax::pjrt {
 struct MemorySpace : PJRT_Memory {
   int id = 0;
   std::string kind = "device";
+  int kind_id = 0;
   std::string debug_string, to_string;
   PJRT_Device* device = nullptr;
 };
@@ -42,8 +43,15 @@ struct PJRT_Client {
   std::string platform_version;
   PJRT_Device device;
   applejax::pjrt::MemorySpace memory;
+  // The host memory kinds JAX offloads to (memory_kind="pinned_host" and
+  // "unpinned_host"). MLX has one allocator, and its memory is
+  // host-addressable on every device it runs on (malloc on its CPU device,
+  // unified memory on Apple GPUs, managed memory on CUDA), so a buffer in
+  // these spaces holds the same MLX array a device buffer would; only the
+  // memory space it reports differs.
+  applejax::pjrt::MemorySpace pinned_host, unpinned_host;
   PJRT_Device* device_list[1] = {nullptr};
-  PJRT_Memory* memory_list[1] = {nullptr};
+  PJRT_Memory* memory_list[3] = {nullptr, nullptr, nullptr};
   // Last member: destroyed first, so queued work finishes while the rest of
   // the client is still alive.
   applejax::runtime::Worker worker;
@@ -54,6 +62,8 @@ struct PJRT_Buffer {
   applejax::runtime::BufferPtr buffer;
   PJRT_Buffer_Type type = PJRT_Buffer_Type_INVALID;
   std::vector<int64_t> minor_to_major;  // storage for GetMemoryLayout
+  // The memory space it lives in; null means the device's default.
+  PJRT_Memory* memory = nullptr;
   // External references (DLPack exports): while the count is above zero the
   // array stays pinned here, so Delete cannot free memory someone still reads.
   int external_refs = 0;
@@ -83,6 +93,8 @@ struct CompiledProgram {
   std::vector<size_t> output_dim_sizes;
   std::vector<const char*> output_memory_kinds;
   std::vector<size_t> output_memory_kind_sizes;
+  // Index into PJRT_Client::memory_list of each output's space.
+  std::vector<int> output_memory_index;
 };
 }  // namespace applejax::pjrt
 

@@ -14,7 +14,9 @@ void install_executable_entries(PJRT_Api& api);
 
 // A new PJRT_Event handle the caller owns.
 PJRT_Event* wrap(runtime::EventPtr event);
-// A new PJRT_Buffer handle the caller owns.
-PJRT_Buffer* make_buffer_handle(PJRT_Client* client, runtime::BufferPtr buffer);
+// A new PJRT_Buffer handle the caller owns, in the client's memory space
+// memory_list[memory_index].
+PJRT_Buffer* make_buffer_handle(PJRT_Client* client, runtime::BufferPtr buffer,
+                                int memory_index = 0);
 
 }  // namespace applejax::pjrt
