@@ -10,6 +10,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/integer_power.h"
 #include "lower/narrow.h"
 
 namespace applejax::lower {
@@ -74,6 +75,7 @@ Values expm1(Emitter& em, const ir::Op&, const Values& in) {
 }
 
 Values power(Emitter& em, const ir::Op& op, const Values& in) {
+  if (is_int(in[0])) return {integer_power(in[0], in[1], em.stream())};
   return {mx::power(in[0], in[1], em.stream())};
 }
 

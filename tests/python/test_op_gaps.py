@@ -152,3 +152,46 @@ def test_approx_top_k_under_vmap(check):
   x = _distinct((3, 4, 30), seed=9)
   check(jax.vmap(lambda x: lax.approx_max_k(x, 4)), x)
   check(jax.vmap(lambda x: lax.approx_min_k(x, 2, reduction_dimension=0), in_axes=2), x)
+
+
+# --- integer power ------------------------------------------------------------------------
+#
+# jnp.power of integers multiplies in a loop and never sends stablehlo.power;
+# raw programs do. XLA gives a negative exponent 1 for base 1, ±1 for base
+# -1 and 0 otherwise, and reads an unsigned exponent with its top bit set as
+# negative.
+
+from raw_stablehlo import assert_same_on_both  # noqa: E402
+
+POWER = """
+func.func public @main(%a: tensor<{n}x{t}>, %b: tensor<{n}x{t}>) -> tensor<{n}x{t}> {{
+  %c = stablehlo.power %a, %b : tensor<{n}x{t}>
+  return %c : tensor<{n}x{t}>
+}}
+"""
+INT_TYPES = {np.int8: "i8", np.int16: "i16", np.int32: "i32", np.int64: "i64",
+             np.uint8: "ui8", np.uint16: "ui16", np.uint32: "ui32", np.uint64: "ui64"}
+
+
+@pytest.mark.parametrize("dtype", list(INT_TYPES), ids=ids(list(INT_TYPES)))
+def test_integer_power_matches_xla(dtype):
+  info = np.iinfo(dtype)
+  small = np.arange(-3, 4)
+  # Wide exponents: past the bit width, the signed extremes, and (unsigned)
+  # the values whose top bit is set.
+  wide = np.array([0, 1, 7, 31, 62, 63, 64, info.max // 2, info.max // 2 + 1, info.max - 1, info.max,
+                   info.min, info.min + 1], dtype=object)
+  bases = np.concatenate([small, [5, -7, info.max, info.min, info.max - 1]]).astype(object)
+  exps = np.concatenate([small, wide])
+  b, e = np.meshgrid(bases, exps, indexing="ij")
+  wrap = lambda v: np.array([int(x) % (1 << info.bits) for x in v.ravel()], np.uint64).astype(dtype)
+  b, e = wrap(b), wrap(e)
+  assert_same_on_both(POWER.format(n=b.size, t=INT_TYPES[dtype]), b, e, rtol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint16], ids=ids([np.int8, np.int32, np.uint16]))
+def test_jnp_integer_power(check, dtype):
+  b = np.arange(-3, 4).astype(dtype)[:, None] if np.dtype(dtype).kind == "i" else np.arange(7).astype(dtype)[:, None]
+  e = np.arange(0, 7).astype(dtype)[None, :]
+  check(jnp.power, b, e)
+  check(lambda b: b ** 3, b)
