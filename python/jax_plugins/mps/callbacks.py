@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import functools
 import itertools
 import os
 import secrets
@@ -159,9 +160,60 @@ def _emit_on_mps(ctx, callback, token, operands, operand_avals, result_avals, *,
   return list(op.results), token, callback
 
 
+def _has_cpu_backend() -> bool:
+  from jax._src import xla_bridge
+
+  try:
+    return bool(xla_bridge.local_devices(backend="cpu"))
+  except RuntimeError:
+    return False
+
+
+def _without_cpu(original, run):
+  """JAX hands a callback's arguments to the cpu backend first, and fails when
+  JAX_PLATFORMS=mps leaves none. The values are host memory already (numpy
+  copies, or mps arrays read back here), so without a cpu backend the callback
+  gets numpy arrays: the values it would have printed or computed with."""
+
+  @functools.wraps(original)
+  def impl(*args, **params):
+    if _has_cpu_backend():
+      return original(*args, **params)
+    return run(tuple(np.asarray(a) for a in args), params)
+
+  impl._applejax = True
+  return impl
+
+
+def _install_host_fallbacks() -> None:
+  from jax._src import callback as jax_callback
+  from jax._src import debugging
+
+  def debug_run(args, params):
+    params["callback"](*args)
+    return ()
+
+  def value_run(args, params):
+    import jax
+
+    return jax.tree_util.tree_map(np.asarray, params["callback"](*args))
+
+  for module, name, run in [(debugging, "debug_callback_impl", debug_run),
+                            (jax_callback, "pure_callback_impl", value_run),
+                            (jax_callback, "io_callback_impl", value_run)]:
+    original = getattr(module, name, None)
+    if original is None or getattr(original, "_applejax", False):
+      continue
+    patched = _without_cpu(original, run)
+    setattr(module, name, patched)  # what the jitted callbacks call
+    if name == "debug_callback_impl":
+      debugging.debug_callback_p.def_impl(patched)  # what eager calls
+
+
 def register() -> None:
   """Routes JAX's callback lowering for `mps` through the plugin and gives the
   callback primitives lowering rules on `mps`."""
+  _install_host_fallbacks()
   from jax._src import callback as jax_callback
   from jax._src import checkify, debugging
   from jax._src.interpreters import mlir
