@@ -1,4 +1,4 @@
-// while, if, case and calls.
+// while, if, case, calls and map.
 //
 // MLX graphs have no data-dependent control flow. Branch choices are read
 // on the host, except inside a traced loop chunk, where both branches run
@@ -213,6 +213,25 @@ Values call(Emitter& em, const ir::Op& op, const Values& in) {
   return em.call(*fn, in);
 }
 
+// stablehlo.map applies its scalar body to every element. The body's ops
+// are elementwise, so one run on the whole operands computes it for all
+// elements at once (as reduce and sort bodies run); a body that returns a
+// constant comes back as a scalar and is broadcast.
+Values map(Emitter& em, const ir::Op& op, const Values& in) {
+  auto s = em.stream();
+  if (in.empty() || op.regions.size() != 1) fail(op, "map needs operands and one body");
+  for (const mx::array& x : in)
+    if (x.shape() != in[0].shape()) fail(op, "map operands must have one shape");
+  std::vector<int64_t> dims = int_list(op, "dimensions");
+  if (dims.size() != in[0].ndim()) fail(op, "map dimensions must name every operand dimension");
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i] != static_cast<int64_t>(i))
+      fail(op, "map dimensions must be 0, 1, ..., rank - 1 (StableHLO allows no other)");
+  Values out = em.run_region_elementwise(op.regions[0], in);
+  if (out.size() != 1) fail(op, "the map body must return one value");
+  return {mx::broadcast_to(mx::astype(out[0], result_dtype(em, op), s), result_shape(em, op), s)};
+}
+
 }  // namespace
 
 bool reads_host(const ir::Op& op) {
@@ -227,6 +246,7 @@ void register_control_flow(Registry& r) {
   r.add("stablehlo.if", if_);
   r.add("stablehlo.case", case_);
   r.add("func.call", call);
+  r.add("stablehlo.map", map);
 }
 
 }  // namespace applejax::lower

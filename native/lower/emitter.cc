@@ -142,11 +142,10 @@ Values Emitter::run_region_elementwise(const ir::Region& region, const Values& a
 
 bool Emitter::run_tuple_op(const ir::Op& op) {
   if (op.name == "stablehlo.tuple") {
-    Values items;
+    std::vector<TupleElement> items;
     for (ir::ValueId id : op.operands) {
-      auto t = tuples_.find(id);
-      if (t != tuples_.end()) fail_unsupported(op, "tuples nested in tuples");
-      items.push_back(lookup(op, id));
+      if (tuples_.count(id)) items.push_back({std::nullopt, id});
+      else items.push_back({lookup(op, id), 0});
     }
     tuples_[op.results.at(0)] = std::move(items);
     return true;
@@ -156,7 +155,15 @@ bool Emitter::run_tuple_op(const ir::Op& op) {
     if (t == tuples_.end()) fail(op, "operand is not a tuple made in this function");
     int64_t i = int_attr(op, "index");
     if (i < 0 || i >= static_cast<int64_t>(t->second.size())) fail(op, "tuple index out of range");
-    bind(op.results.at(0), t->second[i]);
+    const TupleElement& item = t->second[i];
+    if (item.array) {
+      bind(op.results.at(0), *item.array);
+    } else {
+      // A nested tuple: the result names the same elements (copied first,
+      // since inserting may rehash the table).
+      std::vector<TupleElement> inner = tuples_.at(item.tuple);
+      tuples_[op.results.at(0)] = std::move(inner);
+    }
     return true;
   }
   return false;

@@ -169,8 +169,13 @@ class Emitter {
   bool tracing_;
   ChunkRows* rows_ = nullptr;
   std::vector<std::optional<mx::array>> env_;
-  // Values of tuple type (stablehlo.tuple results), by value id.
-  std::unordered_map<ir::ValueId, Values> tuples_;
+  // Values of tuple type (stablehlo.tuple results), by value id. An element
+  // is an array, or, for a tuple nested in the tuple, the id of its entry.
+  struct TupleElement {
+    std::optional<mx::array> array;
+    ir::ValueId tuple = 0;
+  };
+  std::unordered_map<ir::ValueId, std::vector<TupleElement>> tuples_;
   int depth_ = 0;
   int elementwise_ = 0;  // > 0 inside run_region_elementwise
 };

@@ -195,3 +195,75 @@ def test_jnp_integer_power(check, dtype):
   e = np.arange(0, 7).astype(dtype)[None, :]
   check(jnp.power, b, e)
   check(lambda b: b ** 3, b)
+
+
+# --- stablehlo.map ------------------------------------------------------------------------
+
+MAP = """
+func.func public @main(%a: tensor<{shape}f32>, %b: tensor<{shape}i32>) -> tensor<{shape}{out}> {{
+  %r = "stablehlo.map"(%a, %b) ({{
+    ^bb0(%x: tensor<f32>, %y: tensor<i32>):
+{body}
+  }}) {{dimensions = array<i64{dims}>}} : (tensor<{shape}f32>, tensor<{shape}i32>) -> tensor<{shape}{out}>
+  return %r : tensor<{shape}{out}>
+}}
+"""
+MAP_BODIES = {
+    "arithmetic": ("f32", """
+      %f = stablehlo.convert %y : (tensor<i32>) -> tensor<f32>
+      %m = stablehlo.multiply %x, %f : tensor<f32>
+      %s = stablehlo.sine %m : tensor<f32>
+      %t = stablehlo.add %s, %x : tensor<f32>
+      stablehlo.return %t : tensor<f32>"""),
+    "select_to_int": ("i32", """
+      %z = stablehlo.constant dense<0.0> : tensor<f32>
+      %p = stablehlo.compare GT, %x, %z : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      %n = stablehlo.negate %y : tensor<i32>
+      %r = stablehlo.select %p, %y, %n : tensor<i1>, tensor<i32>
+      stablehlo.return %r : tensor<i32>"""),
+    "constant_body": ("f32", """
+      %c = stablehlo.constant dense<2.5> : tensor<f32>
+      stablehlo.return %c : tensor<f32>"""),
+    "returns_an_argument": ("i32", """
+      stablehlo.return %y : tensor<i32>"""),
+}
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (4,), (), (0, 3)], ids=str)
+@pytest.mark.parametrize("name", sorted(MAP_BODIES))
+def test_map(name, shape):
+  out, body = MAP_BODIES[name]
+  text = MAP.format(shape="".join(f"{d}x" for d in shape), out=out, body=body,
+                    dims="".join(f"{':' if i == 0 else ','} {i}" for i in range(len(shape))))
+  rng = np.random.default_rng(10)
+  a = rng.standard_normal(shape).astype(np.float32)
+  b = rng.integers(-5, 5, shape).astype(np.int32)
+  assert_same_on_both(text, a, b, rtol=1e-6, atol=1e-6)
+
+
+# --- nested tuples ------------------------------------------------------------------------
+
+NESTED_TUPLES = """
+func.func public @main(%a: tensor<3xf32>, %b: tensor<3xi32>) -> (tensor<3xf32>, tensor<3xi32>, tensor<3xf32>) {
+  %t = stablehlo.tuple %a, %b : tuple<tensor<3xf32>, tensor<3xi32>>
+  %d = stablehlo.add %a, %a : tensor<3xf32>
+  %u = stablehlo.tuple %t, %d : tuple<tuple<tensor<3xf32>, tensor<3xi32>>, tensor<3xf32>>
+  %v = stablehlo.tuple %u, %t : tuple<tuple<tuple<tensor<3xf32>, tensor<3xi32>>, tensor<3xf32>>, tuple<tensor<3xf32>, tensor<3xi32>>>
+  %w = stablehlo.get_tuple_element %v[0] : (tuple<tuple<tuple<tensor<3xf32>, tensor<3xi32>>, tensor<3xf32>>, tuple<tensor<3xf32>, tensor<3xi32>>>) -> tuple<tuple<tensor<3xf32>, tensor<3xi32>>, tensor<3xf32>>
+  %x = stablehlo.get_tuple_element %w[0] : (tuple<tuple<tensor<3xf32>, tensor<3xi32>>, tensor<3xf32>>) -> tuple<tensor<3xf32>, tensor<3xi32>>
+  %y = stablehlo.get_tuple_element %x[1] : (tuple<tensor<3xf32>, tensor<3xi32>>) -> tensor<3xi32>
+  %z = stablehlo.get_tuple_element %w[1] : (tuple<tuple<tensor<3xf32>, tensor<3xi32>>, tensor<3xf32>>) -> tensor<3xf32>
+  %q = stablehlo.get_tuple_element %v[1] : (tuple<tuple<tuple<tensor<3xf32>, tensor<3xi32>>, tensor<3xf32>>, tuple<tensor<3xf32>, tensor<3xi32>>>) -> tuple<tensor<3xf32>, tensor<3xi32>>
+  %r = stablehlo.get_tuple_element %q[0] : (tuple<tensor<3xf32>, tensor<3xi32>>) -> tensor<3xf32>
+  %s = stablehlo.multiply %r, %z : tensor<3xf32>
+  %e = stablehlo.tuple : tuple<>
+  %n = stablehlo.tuple %e, %y : tuple<tuple<>, tensor<3xi32>>
+  %m = stablehlo.get_tuple_element %n[1] : (tuple<tuple<>, tensor<3xi32>>) -> tensor<3xi32>
+  %k = stablehlo.add %m, %y : tensor<3xi32>
+  return %s, %k, %z : tensor<3xf32>, tensor<3xi32>, tensor<3xf32>
+}
+"""
+
+
+def test_nested_tuples():
+  assert_same_on_both(NESTED_TUPLES, np.array([1.5, -2.0, 3.0], np.float32), np.array([4, -5, 6], np.int32))
