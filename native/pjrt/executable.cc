@@ -1,6 +1,8 @@
 // Executable and loaded-executable entries, and Execute.
+#include <algorithm>
 #include <cstring>
 
+#include <mlx/allocator.h>
 #include <mlx/ops.h>
 
 #include "pjrt/entry.h"
@@ -245,6 +247,36 @@ std::vector<bool> donated_inputs(const runtime::Program& program, const PJRT_Exe
   return donated;
 }
 
+// A result that is an argument passed through, or the same value as an
+// earlier result, would share its memory. MLX arrays are immutable, so that is
+// safe, but XLA gives every result a buffer of its own and JAX code relies on
+// it (x.unsafe_buffer_pointer() differs after jit(lambda x: x), jnp.array(x,
+// copy=True)); those results are copied. A donated argument's memory is the
+// result's to keep.
+void separate_aliased_results(std::vector<mx::array>& results,
+                              const std::vector<runtime::BufferPtr>& inputs,
+                              const std::vector<bool>& donated) {
+  std::vector<const void*> taken;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!donated[i] && inputs[i]->array && inputs[i]->array->size() > 0)
+      taken.push_back(inputs[i]->array->data<void>());
+  for (auto& r : results) {
+    if (r.size() == 0) continue;
+    const void* data = r.data<void>();
+    if (std::find(taken.begin(), taken.end(), data) == taken.end()) {
+      taken.push_back(data);
+      continue;
+    }
+    // A byte copy: MLX's copy() shares an evaluated buffer instead. Results
+    // are evaluated and row-contiguous here.
+    mx::array fresh(r.shape(), r.dtype(), nullptr, {});
+    fresh.set_data(mx::allocator::malloc(r.nbytes()));
+    fresh.set_status(mx::array::Status::available);
+    std::memcpy(fresh.data<uint8_t>(), r.data<uint8_t>(), r.nbytes());
+    r = std::move(fresh);
+  }
+}
+
 // Queues the program on the worker and returns at once with output buffers
 // whose ready events fire when it has run.
 PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
@@ -327,6 +359,7 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
         if (donated[i]) inputs[i]->array.reset();
       try {
         std::vector<mx::array> results = compiled->program->run(std::move(values));
+        separate_aliased_results(results, inputs, donated);
         for (size_t i = 0; i < outputs.size(); ++i) outputs[i]->array = std::move(results[i]);
       } catch (const std::bad_alloc&) {
         return fail("mps: out of memory while running " + compiled->name +
