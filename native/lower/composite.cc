@@ -3,8 +3,10 @@
 // so this is where most of JAX's transcendental functions arrive.
 //
 // Real-valued composites MLX has a kernel for run that kernel: one fused op
-// instead of the decomposition's dozens. Everything else runs the
-// decomposition, which is plain StableHLO by construction.
+// instead of the decomposition's dozens (for float64, MLX's erf and erfinv
+// kernels are float32-accurate: float64_math.h has their replacements).
+// Everything else runs the decomposition, which is plain StableHLO by
+// construction.
 #include <mlx/ops.h>
 
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/float64_math.h"
 
 namespace applejax::lower {
 namespace {
@@ -32,6 +35,7 @@ Values composite(Emitter& em, const ir::Op& op, const Values& in) {
   const ir::Attribute* name = op.attr("name");
   if (name && in.size() == 1 && op.results.size() == 1 &&
       mx::issubdtype(in[0].dtype(), mx::floating)) {
+    if (auto exact = float64_composite(name->s, in[0], em.stream())) return {*exact};
     auto it = kernels().find(name->s);
     if (it != kernels().end()) return {it->second(in[0], em.stream())};
   }

@@ -11,6 +11,7 @@
 #include "lower/emitter.h"
 #include "lower/errors.h"
 #include "lower/integer_power.h"
+#include "lower/float64_math.h"
 #include "lower/narrow.h"
 
 namespace applejax::lower {
@@ -18,6 +19,13 @@ namespace {
 
 template <mx::array (*F)(const mx::array&, mx::StreamOrDevice)>
 Values unary(Emitter& em, const ir::Op&, const Values& in) {
+  return {F(in[0], em.stream())};
+}
+
+// MLX's CPU kernels for these compute float64 in float32 (float64_math.h).
+template <mx::array (*F)(const mx::array&, mx::StreamOrDevice), Float64Fn F64>
+Values unary_f64_exact(Emitter& em, const ir::Op&, const Values& in) {
+  if (is_float64(in[0])) return {float64_unary(F64, in[0], em.stream())};
   return {F(in[0], em.stream())};
 }
 
@@ -54,7 +62,14 @@ Values remainder(Emitter& em, const ir::Op&, const Values& in) {
   mx::array fix = mx::logical_and(
       mx::not_equal(r, zero, s),
       mx::not_equal(mx::less(r, zero, s), mx::less(a, zero, s), s), s);
-  return {mx::where(fix, mx::subtract(r, b, s), r, s)};
+  r = mx::where(fix, mx::subtract(r, b, s), r, s);
+  if (is_int(a)) return {r};
+  // MLX's float remainder moves IEEE's remainder onto b's sign by adding b,
+  // and the line above moves it back: both exact while |a| >= |b| (the
+  // values are multiples of b's ulp no larger than |b|), but for |a| < |b|
+  // they round a away (fmod(4.8e6, -2.2e27) came out 0), and the answer
+  // there is a itself.
+  return {mx::where(mx::less(mx::abs(a, s), mx::abs(b, s), s), a, r, s)};
 }
 
 // MLX's expm1 is real-only. For complex z = x + iy,
@@ -208,6 +223,8 @@ Values sign(Emitter& em, const ir::Op&, const Values& in) {
 Values cbrt(Emitter& em, const ir::Op&, const Values& in) {
   auto s = em.stream();
   const mx::array& x = in[0];
+  // 1/3 rounded to float is 1/3 + 1e-8: libm's cbrt for float64.
+  if (is_float64(x)) return {float64_unary(Float64Fn::kCbrt, x, s)};
   mx::array third = mx::array(1.0f / 3.0f, x.dtype());
   mx::array mag = mx::power(mx::abs(x, s), third, s);
   return {mx::multiply(mx::sign(x, s), mag, s)};
@@ -230,6 +247,7 @@ Values is_finite(Emitter& em, const ir::Op&, const Values& in) {
 }
 
 Values logistic(Emitter& em, const ir::Op&, const Values& in) {
+  if (is_float64(in[0])) return {float64_unary(Float64Fn::kLogistic, in[0], em.stream())};
   return {mx::sigmoid(in[0], em.stream())};
 }
 
@@ -387,7 +405,7 @@ void register_elementwise(Registry& r) {
   r.add("stablehlo.negate", negate);
   r.add("stablehlo.abs", abs_);
   r.add("stablehlo.sign", sign);
-  r.add("stablehlo.exponential", unary<mx::exp>);
+  r.add("stablehlo.exponential", unary_f64_exact<mx::exp, Float64Fn::kExp>);
   r.add("stablehlo.exponential_minus_one", expm1);
   r.add("stablehlo.log", unary<mx::log>);
   r.add("stablehlo.log_plus_one", unary<mx::log1p>);
@@ -395,8 +413,8 @@ void register_elementwise(Registry& r) {
   r.add("stablehlo.sqrt", unary<mx::sqrt>);
   r.add("stablehlo.rsqrt", unary<mx::rsqrt>);
   r.add("stablehlo.cbrt", cbrt);
-  r.add("stablehlo.sine", unary<mx::sin>);
-  r.add("stablehlo.cosine", unary<mx::cos>);
+  r.add("stablehlo.sine", unary_f64_exact<mx::sin, Float64Fn::kSin>);
+  r.add("stablehlo.cosine", unary_f64_exact<mx::cos, Float64Fn::kCos>);
   r.add("stablehlo.tan", unary<mx::tan>);
   r.add("stablehlo.tanh", unary<mx::tanh>);
   r.add("stablehlo.floor", unary<mx::floor>);

@@ -12,6 +12,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/float64_math.h"
 
 namespace applejax::lower {
 namespace {
@@ -35,6 +36,8 @@ void check_float(const ir::Op& op, const Values& in, size_t n) {
 
 Values softmax(Emitter& em, const ir::Op& op, const Values& in) {
   check_float(op, in, 1);
+  // MLX's softmax exponentiates float64 in float32 (float64_math.h).
+  if (is_float64(in[0])) return {float64_softmax(in[0], axes_of(op, in[0]), em.stream())};
   // precise: half types accumulate in float32, as XLA's expansion of the
   // same softmax does on every backend we compare with.
   return {mx::softmax(in[0], axes_of(op, in[0]), /*precise=*/true, em.stream())};
@@ -43,6 +46,7 @@ Values softmax(Emitter& em, const ir::Op& op, const Values& in) {
 Values log_softmax(Emitter& em, const ir::Op& op, const Values& in) {
   check_float(op, in, 1);
   auto s = em.stream();
+  if (is_float64(in[0])) return {float64_log_softmax(in[0], axes_of(op, in[0]), s)};
   return {mx::subtract(in[0], mx::logsumexp(in[0], axes_of(op, in[0]), true, s), s)};
 }
 
@@ -123,6 +127,7 @@ Values sdpa(Emitter& em, const ir::Op& op, const Values& in) {
     fail(op, "fused attention shapes do not fit [B, N, T, H] x [B, N, S, H]");
   std::optional<mx::array> arr;
   if (bias) arr = in[3];
+  if (is_float64(q)) return {float64_attention(q, k, v, scale->f, mask->s, arr, em.stream())};
   return {mx::fast::scaled_dot_product_attention(q, k, v, static_cast<float>(scale->f),
                                                  bias ? "array" : mask->s, arr, {}, false,
                                                  em.stream())};
