@@ -1,5 +1,7 @@
 #include "lower/dtype.h"
 
+#include "lower/errors.h"
+
 namespace applejax::lower {
 
 namespace mx = mlx::core;
@@ -31,6 +33,22 @@ std::optional<mx::Dtype> to_mlx(ElementType t) {
       return mx::float16;
     default: return std::nullopt;
   }
+}
+
+std::string element_type_refusal(ElementType t) {
+  std::string name(ir::element_type_name(t));
+  // complex128 stays refused by design: MLX has no such dtype, and a pair of
+  // float64 arrays standing in for it would need every complex lowering (dot,
+  // fft, linalg, ...) written twice, on the CPU device only.
+  if (t == ElementType::kComplexF64)
+    return "element type complex128 (" + name +
+           ") is refused: complex<f64> is not supported by MLX, whose only complex type is "
+           "complex64. Use complex64 (x.astype(jnp.complex64), or leave jax_enable_x64 off), or "
+           "run this function on JAX's cpu backend (its inputs on jax.devices('cpu')[0])";
+  return "element type " + name +
+         " is not supported by MLX. Run this function on JAX's cpu backend (its inputs on "
+         "jax.devices('cpu')[0]), and if you need it on mps, report it at " +
+         std::string(kReportUrl);
 }
 
 ElementType from_mlx(mx::Dtype d) {

@@ -134,10 +134,7 @@ bool check_region(const ir::Region& region, const ir::Module& module,
             lower::fail_unsupported(op, "a result dimension of " + std::to_string(n) +
                                             " elements (MLX allows at most 2^31 - 1 per dimension)");
         auto d = lower::to_mlx(t.element);
-        if (!d)
-          lower::fail_unsupported(
-              op, "element type " + std::string(ir::element_type_name(t.element)) +
-                      " is not supported by MLX");
+        if (!d) lower::fail(op, lower::element_type_refusal(t.element));
         double bytes = static_cast<double>(t.num_elements()) * static_cast<double>(d->size());
         if (bytes > static_cast<double>(memory_limit_bytes()))
           lower::fail(op,
@@ -190,6 +187,13 @@ void Program::check_supported() {
   for (const auto& fn : module_.functions) largest = std::max(largest, largest_result(fn.body, module_));
   bool compile = compile_enabled(device_, largest);
   loops_ = std::make_unique<ProgramLoops>(module_, device_);
+  // Parameters too: a program that only passes a complex128 through has no
+  // op whose result would be refused, and its first run could not place it.
+  for (const auto& fn : module_.functions)
+    for (size_t i = 0; i < fn.argument_types.size(); ++i)
+      if (fn.argument_types[i].is_tensor() && !lower::to_mlx(fn.argument_types[i].element))
+        throw lower::LowerError("argument " + std::to_string(i) + " of @" + fn.name + ": " +
+                                lower::element_type_refusal(fn.argument_types[i].element));
   bool traceable = true;
   for (const auto& fn : module_.functions)
     traceable = check_region(fn.body, module_, device_, *loops_, compile) && traceable;
