@@ -163,6 +163,21 @@ mx::array real_conv(const ir::Op& op, Conv c, mx::array x, mx::array w, mx::Stre
       c.hi[i] = std::max(0, c.hi[i]);
     }
   }
+  // Cropping can leave no input, or a padded input shorter than the
+  // kernel (JAX's gradients of zero-length or strided convolutions do):
+  // then there are no windows, or every window sees only padding zeros.
+  // MLX refuses both; the result is zeros.
+  mx::Shape windows = {x.shape(0) / c.batch_groups};
+  bool none = x.size() == 0;
+  for (size_t i = 0; i < nsp; ++i) {
+    int axis = static_cast<int>(i) + 1;
+    int64_t padded = dilated_extent(x.shape(axis), c.lhs_dil[i]) + c.lo[i] + c.hi[i];
+    int64_t span = dilated_extent(w.shape(axis), c.rhs_dil[i]);
+    windows.push_back(static_cast<int>(padded < span ? 0 : (padded - span) / c.stride[i] + 1));
+    none = none || padded < span;
+  }
+  windows.push_back(w.shape(0));
+  if (none) return mx::zeros(windows, x.dtype(), s);
   if (mx::to_stream(s).device.type == mx::Device::cpu) {
     // MLX's CPU convolution takes its GEMM (BLAS) path only without
     // dilations and otherwise loops element by element, 50-100x slower: the

@@ -429,3 +429,33 @@ def test_conv_0d_gradients(check, name):
 def test_conv_0d_complex(check):
   x, w = sample(np.complex64, (2, 3), seed=25), sample(np.complex64, (4, 3), seed=26)
   check(lambda a, b: lax.conv_general_dilated(a, b, (), "VALID"), x, w, tol=(1e-5, 1e-5))
+
+
+# --- no windows ---------------------------------------------------------------------------
+#
+# A zero-length spatial axis, or cropping that leaves the padded input shorter
+# than the kernel, gives convolutions with no window or only padding in each
+# (the gradients of lax_autodiff_test's zero-length cases); MLX refuses them,
+# the result is zeros.
+
+NO_WINDOW_CASES = {
+    "zero_length_padded": dict(x=(2, 2, 0, 4), w=(3, 2, 1, 2), strides=(1, 2), padding=((1, 0), (0, 1))),
+    "zero_length_strided": dict(x=(1, 2, 0, 4), w=(2, 2, 1, 2), strides=(2, 1), padding=((1, 0), (0, 1)),
+                                rhs_dilation=(2, 2)),
+    "zero_length_lhs_dilated": dict(x=(2, 2, 0, 5), w=(2, 2, 1, 2), strides=(1, 1), padding=((1, 0), (0, 1)),
+                                    lhs_dilation=(2, 1)),
+    "cropped_shorter_than_kernel": dict(x=(1, 1, 3, 4), w=(1, 1, 3, 2), strides=(1, 1),
+                                        padding=((-1, 0), (0, 0))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_WINDOW_CASES))
+def test_conv_without_windows_and_its_gradients(check, name):
+  c = dict(NO_WINDOW_CASES[name])
+  x, w = sample(np.float32, c.pop("x"), seed=27), sample(np.float32, c.pop("w"), seed=28)
+  strides, padding = c.pop("strides"), c.pop("padding")
+  conv = lambda a, b: lax.conv_general_dilated(a, b, strides, padding, **c)
+  out = check(conv, x, w)
+  t = sample(np.float32, out.shape, seed=29)
+  check(lambda a, b, t: jax.vjp(conv, a, b)[1](t), x, w, t)
+  check(conv, x.astype(np.int32), w.astype(np.int32))
