@@ -115,6 +115,16 @@ ir::Attribute make_dense(const ir::Type& type, std::span<const uint8_t> raw, con
   a.type = type;
   auto data = std::make_shared<std::vector<uint8_t>>();
   uint64_t count = static_cast<uint64_t>(n);
+  // MLIR writes a zero-element constant (dense<> or dense<0.0> :
+  // tensor<0xf32>) as a splat: one element's bytes, or none. Its value is
+  // the empty tensor.
+  uint64_t splat_bytes = type.element == ElementType::kI1
+                             ? 1
+                             : static_cast<uint64_t>((ir::element_bit_width(type.element) + 7) / 8);
+  if (count == 0 && raw.size() <= splat_bytes) {
+    a.data = std::move(data);
+    return a;
+  }
   if (type.element == ElementType::kI1) {
     uint64_t packed = (count + 7) / 8;
     if (raw.size() == 1 && raw[0] == 0xFF) {
