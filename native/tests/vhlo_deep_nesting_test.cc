@@ -2,7 +2,8 @@
 // program traced under a deep Python stack has locations thousands of levels
 // deep. Those must read (on a thread with a small stack, as jaxlib's compile
 // workers have), and read exactly as the shallow original; cycles and
-// deeply nested non-location attributes must be refused with a ReadError.
+// deeply nested (or, through shared entries, huge) non-location attributes
+// must be refused with a ReadError.
 // The nestings are made by rewriting the attribute table of jaxlib's own
 // artifacts (tests/vhlo_bytecode_edit.h).
 #include <pthread.h>
@@ -261,6 +262,33 @@ TEST_CASE(deep_arrays_are_refused_cleanly) {
       test::fail(__FILE__, __LINE__, "arrays " + std::to_string(depth) + " deep: " + got.text);
     }
   }
+}
+
+// Like with_nested_arrays, but each array holds its inner array twice: a
+// tree of 2^depth nodes from a few bytes per level.
+std::vector<uint8_t> with_doubling_arrays(const std::vector<uint8_t>& bytes, int depth) {
+  ArtifactEditor ed(bytes);
+  AttrTable& t = ed.table();
+  for (uint64_t leaf : entries_with_code(t, kFileLineCol)) {
+    uint64_t original = t.add(t.attrs[leaf]);
+    uint64_t array = t.add_builtin(leaf, {kArray, 0});
+    for (int k = 1; k < depth; ++k) array = t.add_builtin(leaf, {kArray, 2, array, array});
+    t.attrs[leaf].payload = AttrTable::payload({kFusedWithMetadata, 1, original, array});
+  }
+  return ed.bytes();
+}
+
+TEST_CASE(shared_entries_cannot_describe_huge_trees) {
+  auto original = artifact("add_one");
+  Result small = read(with_doubling_arrays(original, 12));  // 4095 nodes: fine
+  CHECK(small.outcome == Outcome::kRead);
+  CHECK(small.text == read(original).text);
+  // 2^60 nodes. Refusing it means building kMaxTreeNodes of them first
+  // (about 0.2 s), which is why native/fuzz/regressions does not keep it:
+  // ctest would replay it dozens of times.
+  Result huge = read(with_doubling_arrays(original, 60));
+  CHECK(huge.outcome == Outcome::kReadError);
+  if (huge.text.find("nested values") == std::string::npos) test::fail(__FILE__, __LINE__, huge.text);
 }
 
 // With APPLEJAX_WRITE_DEEP_INPUTS=dir, writes the inputs native/fuzz/regressions

@@ -8,14 +8,25 @@ namespace applejax::vhlo {
 struct AttrTypeTable::DepthGuard {
   AttrTypeTable& t;
   DepthGuard(AttrTypeTable& table, const ByteReader& at) : t(table) {
-    if (++t.depth_ > kMaxNesting) {
-      --t.depth_;
+    if (t.trees_.size() >= kMaxNesting) {
       at.fail("attributes/types nested deeper than " + std::to_string(kMaxNesting) +
               " (only locations may nest deeper)");
     }
+    t.trees_.push_back(0);
   }
-  ~DepthGuard() { --t.depth_; }
+  ~DepthGuard() { t.trees_.pop_back(); }
+  // The node count of the entry being decoded: itself and what it holds.
+  uint64_t nodes() const { return 1 + t.trees_.back(); }
 };
+
+void AttrTypeTable::count(const Entry& e, const ByteReader& at) {
+  if (trees_.empty()) return;
+  trees_.back() += e.nodes;
+  if (trees_.back() > kMaxTreeNodes) {
+    at.fail("an attribute or type of more than " + std::to_string(kMaxTreeNodes) +
+            " nested values (entries it refers to more than once count each time)");
+  }
+}
 
 namespace {
 
@@ -80,13 +91,16 @@ const AttrValue& AttrTypeTable::attr(uint64_t index, const ByteReader& at) {
             std::to_string(attr_entries_.size()) + " attributes)");
   }
   Entry& e = attr_entries_[index];
-  if (e.state == State::kDone) return *attrs_[index];
-  if (e.state != State::kNew) at.fail("attribute " + std::to_string(index) + " refers to itself");
-  if (e.location) {
-    resolve_location(index, at);
-    return *attrs_[index];
+  if (e.state != State::kDone) {
+    if (e.state != State::kNew) at.fail("attribute " + std::to_string(index) + " refers to itself");
+    if (e.location) {
+      resolve_location(index, at);
+    } else {
+      decode_attr(index, at);
+    }
   }
-  return decode_attr(index, at);
+  count(e, at);
+  return *attrs_[index];
 }
 
 std::vector<uint64_t> AttrTypeTable::location_children(const Entry& e) const {
@@ -154,7 +168,7 @@ void AttrTypeTable::resolve_location(uint64_t index, const ByteReader& at) {
   }
 }
 
-const AttrValue& AttrTypeTable::decode_attr(uint64_t index, const ByteReader& at) {
+void AttrTypeTable::decode_attr(uint64_t index, const ByteReader& at) {
   Entry& e = attr_entries_[index];
   DepthGuard guard(*this, at);
   e.state = State::kDecoding;
@@ -177,9 +191,10 @@ const AttrValue& AttrTypeTable::decode_attr(uint64_t index, const ByteReader& at
     r.skip(r.remaining());
   }
   if (!r.empty()) r.fail("trailing bytes after attribute " + std::to_string(index));
+  // A location's tree is its text, however many locations made it.
+  e.nodes = v.location ? 1 : guard.nodes();
   attrs_[index] = std::make_unique<AttrValue>(std::move(v));
   e.state = State::kDone;
-  return *attrs_[index];
 }
 
 const TypeValue& AttrTypeTable::type(uint64_t index, const ByteReader& at) {
@@ -188,8 +203,16 @@ const TypeValue& AttrTypeTable::type(uint64_t index, const ByteReader& at) {
             std::to_string(type_entries_.size()) + " types)");
   }
   Entry& e = type_entries_[index];
-  if (e.state == State::kDone) return *types_[index];
-  if (e.state != State::kNew) at.fail("type " + std::to_string(index) + " refers to itself");
+  if (e.state != State::kDone) {
+    if (e.state != State::kNew) at.fail("type " + std::to_string(index) + " refers to itself");
+    decode_type(index, at);
+  }
+  count(e, at);
+  return *types_[index];
+}
+
+void AttrTypeTable::decode_type(uint64_t index, const ByteReader& at) {
+  Entry& e = type_entries_[index];
   DepthGuard guard(*this, at);
   e.state = State::kDecoding;
   std::string_view dialect = file_.dialects[e.dialect].name;
@@ -208,9 +231,9 @@ const TypeValue& AttrTypeTable::type(uint64_t index, const ByteReader& at) {
     r.skip(r.remaining());
   }
   if (!r.empty()) r.fail("trailing bytes after type " + std::to_string(index));
+  e.nodes = guard.nodes();
   types_[index] = std::make_unique<TypeValue>(std::move(v));
   e.state = State::kDone;
-  return *types_[index];
 }
 
 ir::Type AttrTypeTable::read_value_type(ByteReader& r) {

@@ -43,11 +43,18 @@ struct AttrValue {
 };
 
 // Attributes and types (other than location chains) nested inside one
-// another deeper than this are refused: each level costs about 1.8 KB of
+// another deeper than this are refused: each level costs about 2 KB of
 // native stack in a release build (vhlo_deep_nesting_test prints it), so the
-// cap stays near 120 KB, safe on a jaxlib compile worker thread with a small
-// stack (512 KB is the macOS default for threads).
+// cap stays near 130 KB (about 560 KB under ASan): safe on a jaxlib compile
+// worker thread with a small stack (512 KB is the macOS default for threads).
 inline constexpr int kMaxNesting = 64;
+// An entry referred to twice is copied twice into its parent's tree, so a
+// few bytes of shared entries (arrays of two copies of an array of two
+// copies of ...) would describe a tree of 2^64 nodes. Trees are counted as
+// they are built and refused past this many nodes; the largest JAX writes
+// (function types and argument attributes of functions with thousands of
+// arguments) are tens of thousands. A location counts as one node.
+inline constexpr uint64_t kMaxTreeNodes = uint64_t{1} << 20;
 
 class AttrTypeTable {
  public:
@@ -81,10 +88,14 @@ class AttrTypeTable {
     bool location = false;  // a builtin location (call site, name, fused, ...)
     Section data;
     State state = State::kNew;
+    uint64_t nodes = 0;  // of the decoded value's tree
   };
   struct DepthGuard;
 
-  const AttrValue& decode_attr(uint64_t index, const ByteReader& at);
+  void decode_attr(uint64_t index, const ByteReader& at);
+  void decode_type(uint64_t index, const ByteReader& at);
+  // Adds a decoded entry's tree to the one being built around it.
+  void count(const Entry& e, const ByteReader& at);
   // Decodes the location at `index` and every location under it, children
   // first, from an explicit stack: the native stack stays flat however deep
   // the call-site chain is.
@@ -98,7 +109,9 @@ class AttrTypeTable {
   std::vector<Entry> type_entries_;
   std::vector<std::unique_ptr<AttrValue>> attrs_;
   std::vector<std::unique_ptr<TypeValue>> types_;
-  int depth_ = 0;
+  // One node count per entry being decoded, innermost last (its size is
+  // the nesting depth).
+  std::vector<uint64_t> trees_;
 };
 
 // Decoders, one per dialect and kind (each in its own file). They read one
