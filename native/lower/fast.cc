@@ -36,6 +36,7 @@ void check_float(const ir::Op& op, const Values& in, size_t n) {
 
 Values softmax(Emitter& em, const ir::Op& op, const Values& in) {
   check_float(op, in, 1);
+  if (in[0].size() == 0) return {in[0]};  // MLX's kernels refuse empty arrays
   // MLX's softmax exponentiates float64 in float32 (float64_math.h).
   if (is_float64(in[0])) return {float64_softmax(in[0], axes_of(op, in[0]), em.stream())};
   // precise: half types accumulate in float32, as XLA's expansion of the
@@ -45,6 +46,7 @@ Values softmax(Emitter& em, const ir::Op& op, const Values& in) {
 
 Values log_softmax(Emitter& em, const ir::Op& op, const Values& in) {
   check_float(op, in, 1);
+  if (in[0].size() == 0) return {in[0]};
   auto s = em.stream();
   if (is_float64(in[0])) return {float64_log_softmax(in[0], axes_of(op, in[0]), s)};
   return {mx::subtract(in[0], mx::logsumexp(in[0], axes_of(op, in[0]), true, s), s)};
@@ -77,6 +79,7 @@ NormInputs norm_inputs(const ir::Op& op, const Values& in, std::string_view allo
 Values rms_norm(Emitter& em, const ir::Op& op, const Values& in) {
   if (in.empty()) fail(op, "fused rms_norm without operands");
   check_float(op, in, in.size());
+  if (in[0].size() == 0) return {in[0]};
   NormInputs n = norm_inputs(op, in, "w");
   return {mx::fast::rms_norm(in[0], n.weight, n.eps, em.stream())};
 }
@@ -84,6 +87,7 @@ Values rms_norm(Emitter& em, const ir::Op& op, const Values& in) {
 Values layer_norm(Emitter& em, const ir::Op& op, const Values& in) {
   if (in.empty()) fail(op, "fused layer_norm without operands");
   check_float(op, in, in.size());
+  if (in[0].size() == 0) return {in[0]};
   NormInputs n = norm_inputs(op, in, "wb");
   return {mx::fast::layer_norm(in[0], n.weight, n.bias, n.eps, em.stream())};
 }
@@ -125,6 +129,8 @@ Values sdpa(Emitter& em, const ir::Op& op, const Values& in) {
       k.shape(3) != q.shape(3) || v.shape(2) != k.shape(2) ||
       (mask->s == "causal" && q.shape(2) != k.shape(2)))
     fail(op, "fused attention shapes do not fit [B, N, T, H] x [B, N, S, H]");
+  if (q.size() == 0 || v.shape(3) == 0)  // an empty result
+    return {mx::zeros({q.shape(0), q.shape(1), q.shape(2), v.shape(3)}, q.dtype(), em.stream())};
   std::optional<mx::array> arr;
   if (bias) arr = in[3];
   if (is_float64(q)) return {float64_attention(q, k, v, scale->f, mask->s, arr, em.stream())};

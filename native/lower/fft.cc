@@ -3,6 +3,7 @@
 #include <mlx/fft.h>
 #include <mlx/ops.h>
 
+#include "lower/dtype.h"
 #include "lower/emitter.h"
 #include "lower/errors.h"
 
@@ -27,6 +28,13 @@ Values fft(Emitter& em, const ir::Op& op, const Values& in) {
   mx::array x = in[0];
   if (x.dtype() == mx::float64 || (mx::issubdtype(x.dtype(), mx::complexfloating) && x.dtype() != mx::complex64))
     fail_unsupported(op, "double-precision FFT");
+  // MLX refuses transforms of empty arrays; their result is empty too.
+  if (op.results.size() == 1 && em.type_of(op.results[0]).num_elements() == 0) {
+    const ir::Type& out = em.type_of(op.results[0]);
+    auto dtype = to_mlx(out.element);
+    if (!dtype) fail(op, "fft result of an unsupported element type");
+    return {mx::zeros(mx::Shape(out.shape.begin(), out.shape.end()), *dtype, s)};
+  }
   if (t == "FFT") return {mx::fft::fftn(x, n, axes, mx::fft::FFTNorm::Backward, s)};
   if (t == "IFFT") return {mx::fft::ifftn(x, n, axes, mx::fft::FFTNorm::Backward, s)};
   if (t == "RFFT") return {mx::fft::rfftn(x, n, axes, mx::fft::FFTNorm::Backward, s)};
