@@ -49,7 +49,8 @@ EXCUSES = [
         r"jax\.devices\(['\"]cpu|Unknown backend \"cpu\"|no cpu devices|"
         r"local_devices\(backend=['\"]cpu", re.I)),
     ("sub-byte / float8", re.compile(
-        r"int4|uint4|int2|uint2|float8|float4|e4m3|e5m2|e8m0|e3m4|e2m1|e4m3fn|fnuz")),
+        r"int4|uint4|int2|uint2|float8|float6|float4|e4m3|e5m2|e8m0|e3m4|e2m1|e4m3fn|fnuz|"
+        r"\bu?i[24]\b|\bf[468]E\d")),
 ]
 
 # A module the installed jax wheel does not ship (test-only helpers such as
