@@ -1,5 +1,7 @@
 #include "pjrt/error.h"
 
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace applejax::pjrt {
@@ -44,9 +46,12 @@ PJRT_Error* make_error(PJRT_Error_Code code, std::string message) {
 }
 
 PJRT_Error* make_unimplemented(const char* function_name) {
-  return make_error(PJRT_Error_Code_UNIMPLEMENTED,
-                    std::string(function_name) +
-                        " is not implemented by the applejax plugin yet");
+  std::string message = std::string(function_name) + " is not implemented by the applejax plugin yet";
+  // JAX's ahead-of-time tools recognise this phrase and fall back to the
+  // live devices.
+  if (std::string_view(function_name).find("Topology") != std::string_view::npos)
+    message += " (topology not implemented: compile for the mps device itself instead)";
+  return make_error(PJRT_Error_Code_UNIMPLEMENTED, std::move(message));
 }
 
 void applejax_error_destroy(PJRT_Error_Destroy_Args* args) {

@@ -144,3 +144,13 @@ def test_as_text_names_the_ops(mps):
   text = jax.jit(lambda a: jnp.sin(a) + jnp.exp(a)).lower(x).compile().as_text()
   counts = collections.Counter(re.findall(r"\b(sine|exponential|add)\(", text))
   assert counts == {"sine": 1, "exponential": 1, "add": 1}
+
+
+def test_topology_request_says_topology_not_implemented(mps):
+  """jax.experimental.topologies asks the plugin for an ahead-of-time
+  topology; the refusal carries the phrase JAX's AOT tools look for, so they
+  fall back to the live device."""
+  from jax.experimental import topologies
+
+  with pytest.raises((ValueError, NotImplementedError), match="topology not implemented"):
+    topologies.get_topology_desc(platform="mps")
