@@ -97,6 +97,12 @@ Values dot_general(Emitter& em, const ir::Op& op, const Values& in) {
   mx::array b = reshaped(permuted(rhs, concat({&r.batch, &r.contract, &r.free}), s), b_shape, s);
 
   mx::array c = [&] {
+    // float64 operands with a narrower result (jax.nn.dot_product_attention
+    // asks for float32 logits) multiply in float64 and round once, as XLA
+    // does: rounding the operands first was 1e-5 off after the softmax.
+    if (a.dtype() == mx::float64 && b.dtype() == mx::float64 && out_dtype != mx::float64 &&
+        mx::issubdtype(out_dtype, mx::floating))
+      return mx::astype(mx::matmul(a, b, s), out_dtype, s);
     if (mx::issubdtype(out_dtype, mx::inexact)) {
       // Mixed-precision dots compute in the result type.
       return mx::matmul(mx::astype(a, out_dtype, s), mx::astype(b, out_dtype, s),

@@ -237,8 +237,13 @@ Values round_even(Emitter& em, const ir::Op&, const Values& in) {
 Values round_afz(Emitter& em, const ir::Op&, const Values& in) {
   auto s = em.stream();
   const mx::array& x = in[0];
-  mx::array half = mx::array(0.5f, x.dtype());
-  mx::array r = mx::floor(mx::add(mx::abs(x, s), half, s), s);
+  // floor(|x| + 0.5) rounds the sum itself once |x| has no fraction bits
+  // left (2^52 - 1 became 2^52): compare the fraction instead, which
+  // |x| - floor(|x|) gives exactly.
+  mx::array a = mx::abs(x, s);
+  mx::array t = mx::floor(a, s);
+  mx::array up = mx::greater_equal(mx::subtract(a, t, s), mx::array(0.5f, x.dtype()), s);
+  mx::array r = mx::where(up, mx::add(t, mx::array(1.0f, x.dtype()), s), t, s);
   return {mx::multiply(mx::sign(x, s), r, s)};
 }
 
