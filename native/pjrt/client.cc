@@ -8,6 +8,7 @@
 #include <mlx/device.h>
 #include <mlx/version.h>
 
+#include "pjrt/compile_options.h"
 #include "pjrt/entry.h"
 #include "pjrt/objects.h"
 #include "pjrt/serialized_executable.h"
@@ -273,6 +274,8 @@ PJRT_Error* client_compile(PJRT_Client_Compile_Args* args) {
                      "program format '" + format +
                          "' is not supported; the mps plugin reads StableHLO "
                          "portable artifacts (format 'mlir')"};
+    if (args->compile_options || args->compile_options_size)
+      check_compile_options({args->compile_options, args->compile_options_size});
     maybe_dump(*program);
     count_compile();
     args->executable = load_artifact(
