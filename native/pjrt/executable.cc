@@ -5,12 +5,14 @@
 #include <mlx/allocator.h>
 #include <mlx/ops.h>
 
+#include "pjrt/cost_analysis.h"
 #include "pjrt/entry.h"
 #include "pjrt/objects.h"
 #include "pjrt/program_text.h"
 #include "pjrt/serialized_executable.h"
 #include "pjrt/struct_fields.h"
 #include "pjrt/surface.h"
+#include "vhlo/reader.h"
 
 // What Serialize hands out; the caller frees it through the deleter.
 struct PJRT_SerializedExecutable {
@@ -168,6 +170,41 @@ PJRT_Error* executable_memory_stats(PJRT_Executable_GetCompiledMemoryStats_Args*
     APPLEJAX_SET_IF_PRESENT(args, total_allocation_bytes, 0);
     APPLEJAX_SET_IF_PRESENT(args, indefinite_allocations, 0);
     APPLEJAX_SET_IF_PRESENT(args, peak_unpadded_heap_bytes, 0);
+  });
+}
+
+// Counted on the program JAX sent, before fusion hides its matmuls in custom
+// calls.
+std::vector<PJRT_NamedValue> cost_properties_of(const CompiledProgram& c) {
+  CostEstimate cost;
+  try {
+    cost = estimate_cost(vhlo::read_artifact(
+        {reinterpret_cast<const uint8_t*>(c.artifact.data()), c.artifact.size()}));
+  } catch (const std::exception&) {
+    // It compiled from this artifact, so this does not happen; no estimate then.
+  }
+  static constexpr std::string_view kNames[] = {"flops", "transcendentals", "bytes accessed"};
+  const double values[] = {cost.flops, cost.transcendentals, cost.bytes_accessed};
+  std::vector<PJRT_NamedValue> out;
+  for (size_t i = 0; i < 3; ++i) {
+    PJRT_NamedValue v{};
+    v.struct_size = PJRT_NamedValue_STRUCT_SIZE;
+    v.name = kNames[i].data();
+    v.name_size = kNames[i].size();
+    v.type = PJRT_NamedValue_kFloat;
+    v.float_value = static_cast<float>(values[i]);
+    v.value_size = 1;
+    out.push_back(v);
+  }
+  return out;
+}
+
+PJRT_Error* executable_cost_analysis(PJRT_Executable_GetCostAnalysis_Args* args) {
+  return guarded("PJRT_Executable_GetCostAnalysis", [&] {
+    const CompiledProgram& c = compiled_of(args->executable);
+    std::call_once(c.cost_once, [&] { c.cost_properties = cost_properties_of(c); });
+    args->num_properties = c.cost_properties.size();
+    args->properties = c.cost_properties.data();
   });
 }
 
@@ -403,6 +440,7 @@ void install_executable_entries(PJRT_Api& api) {
   api.PJRT_Executable_Serialize = executable_serialize;
   api.PJRT_Executable_OptimizedProgram = executable_optimized_program;
   api.PJRT_Executable_GetCompiledMemoryStats = executable_memory_stats;
+  api.PJRT_Executable_GetCostAnalysis = executable_cost_analysis;
   api.PJRT_LoadedExecutable_Destroy = loaded_destroy;
   api.PJRT_LoadedExecutable_GetExecutable = loaded_get_executable;
   api.PJRT_LoadedExecutable_AddressableDevices = loaded_addressable_devices;

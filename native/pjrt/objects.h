@@ -95,6 +95,10 @@ struct CompiledProgram {
   std::vector<size_t> output_memory_kind_sizes;
   // Index into PJRT_Client::memory_list of each output's space.
   std::vector<int> output_memory_index;
+  // GetCostAnalysis's properties, made on the first call; they live as long
+  // as the program, as PJRT asks.
+  mutable std::once_flag cost_once;
+  mutable std::vector<PJRT_NamedValue> cost_properties;
 };
 }  // namespace applejax::pjrt
 
