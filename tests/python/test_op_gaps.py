@@ -51,6 +51,30 @@ def test_bitcast_convert_between_widths(check, src, dst):
   check(f, *xs)
 
 
+SUB_BYTE = [ml_dtypes.int4, ml_dtypes.uint4, ml_dtypes.int2, ml_dtypes.uint2]
+SUB_BYTE_PEERS = SUB_BYTE + [np.int8, np.uint8, np.float16, np.int32, np.float32]
+
+
+def _sub_byte_sample(dtype, shape, seed):
+  rng = np.random.default_rng(seed)
+  if dtype in SUB_BYTE:
+    info = ml_dtypes.iinfo(dtype)
+    return rng.integers(int(info.min), int(info.max) + 1, shape).astype(dtype)
+  return _bytes_as(dtype, shape, seed)
+
+
+@pytest.mark.parametrize("dst", SUB_BYTE_PEERS, ids=ids(SUB_BYTE_PEERS))
+@pytest.mark.parametrize("src", SUB_BYTE, ids=ids(SUB_BYTE))
+def test_bitcast_convert_sub_byte(check, src, dst):
+  # Both ways: from the sub-byte type, and back from the peer type.
+  for a, b in [(src, dst), (dst, src)]:
+    bits_a, bits_b = ml_dtypes.finfo(a).bits if np.dtype(a).kind == "f" else ml_dtypes.iinfo(a).bits, \
+        ml_dtypes.finfo(b).bits if np.dtype(b).kind == "f" else ml_dtypes.iinfo(b).bits
+    shapes = [(), (3,), (2, 3)] if bits_a >= bits_b else [(bits_b // bits_a,), (2, 3, bits_b // bits_a)]
+    xs = [_sub_byte_sample(a, shape, seed=i) for i, shape in enumerate(shapes)]
+    check(lambda *xs: [lax.bitcast_convert_type(x, b) for x in xs], *xs)
+
+
 def test_bitcast_scalar_to_bytes_reads_little_endian(check):
   got = check(lambda x: lax.bitcast_convert_type(x, jnp.uint8), np.uint32(0x01020304))
   np.testing.assert_array_equal(np.asarray(got), [4, 3, 2, 1])
