@@ -89,3 +89,31 @@ def test_export_with_integer_and_tuple_outputs(mps, cpu, round_trip):
   got = exp.call(jax.device_put(X, mps), jax.device_put(k, mps))
   want = exp.call(jax.device_put(X, cpu), jax.device_put(k, cpu))
   assert_same(got, want)
+
+
+SYM = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]], np.float32)
+LINALG = {
+    # Only results that are unique (eigenvalues, singular values, a product that
+    # undoes the factorization), so the comparison does not depend on LAPACK's signs.
+    "eigh": lambda a: jnp.linalg.eigvalsh(a),
+    "svd": lambda a: jnp.linalg.svd(a, compute_uv=False),
+    "lu": lambda a: jnp.linalg.det(a),
+    "qr_pivoted": lambda a: jnp.abs(jnp.diag(jax.scipy.linalg.qr(a, pivoting=True)[1])),
+    "solve": lambda a: jnp.linalg.solve(a, jnp.arange(3.0, dtype=a.dtype)),
+    "schur": lambda a: jnp.sort(jnp.diag(jax.scipy.linalg.schur(a)[0])),
+    "hessenberg": lambda a: jnp.linalg.eigvalsh(jax.scipy.linalg.hessenberg(a)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_export_of_linalg_custom_calls(name, mps, cpu, round_trip):
+  """The mps lowering of these is an applejax.* custom call, which jax.export must
+  accept (export_support.py) and the deserialized artifact must still run."""
+  fn = LINALG[name]
+  # JAX gives cpu's geqp3 (lapack_sgeqp3_ffi) no compatibility guarantee itself.
+  platforms = ["mps"] if name == "qr_pivoted" else ["mps", "cpu"]
+  exp = round_trip(export.export(jax.jit(fn), platforms=platforms)(SYM))
+  got = exp.call(jax.device_put(SYM, mps))
+  assert got.devices() == {mps}
+  assert_same(got, jax.jit(fn)(jax.device_put(SYM, cpu)), tol=(1e-5, 1e-5))
+

@@ -109,7 +109,7 @@ def initialize() -> None:
   priority = _PRIORITY_DEFAULT if wants_default() else _PRIORITY_OPT_IN
   xla_bridge.register_plugin(
       PLATFORM_NAME, priority=priority, library_path=str(path))
-  from jax_plugins.mps import cache, callbacks, dlpack, donation, lowering
+  from jax_plugins.mps import cache, callbacks, dlpack, donation, export_support, lowering
 
   lowering.register()
   callbacks.register()
@@ -117,3 +117,4 @@ def initialize() -> None:
   donation.register()
   cache.install()
   dlpack.install()
+  export_support.install()
