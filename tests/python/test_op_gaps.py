@@ -186,8 +186,10 @@ def test_approx_top_k_under_vmap(check):
 #
 # jnp.power of integers multiplies in a loop and never sends stablehlo.power;
 # raw programs do. XLA gives a negative exponent 1 for base 1, ±1 for base
-# -1 and 0 otherwise, and reads an unsigned exponent with its top bit set as
-# negative.
+# -1 and 0 otherwise. Exponents of 64 or more, and unsigned ones with the top
+# bit set, are left out: XLA's cpu changed its answers for those between
+# jaxlib 0.10 (the lowering follows it: six squarings, top bit negative) and
+# 0.12, so no one lowering matches cpu across the supported range.
 
 from raw_stablehlo import assert_same_on_both  # noqa: E402
 
@@ -204,13 +206,11 @@ INT_TYPES = {np.int8: "i8", np.int16: "i16", np.int32: "i32", np.int64: "i64",
 @pytest.mark.parametrize("dtype", list(INT_TYPES), ids=ids(list(INT_TYPES)))
 def test_integer_power_matches_xla(dtype):
   info = np.iinfo(dtype)
-  small = np.arange(-3, 4)
-  # Wide exponents: past the bit width, the signed extremes, and (unsigned)
-  # the values whose top bit is set.
-  wide = np.array([0, 1, 7, 31, 62, 63, 64, info.max // 2, info.max // 2 + 1, info.max - 1, info.max,
-                   info.min, info.min + 1], dtype=object)
-  bases = np.concatenate([small, [5, -7, info.max, info.min, info.max - 1]]).astype(object)
-  exps = np.concatenate([small, wide])
+  signed = np.dtype(dtype).kind == "i"
+  bases = np.concatenate([np.arange(-3, 4), [5, -7, info.max, info.min, info.max - 1]]).astype(object)
+  # Negative exponents only where the type has them; wide ones up to 63
+  # (past the bit width of the narrow types).
+  exps = np.array(([-3, -2, -1] if signed else []) + [0, 1, 2, 3, 7, 8, 31, 62, 63], dtype=object)
   b, e = np.meshgrid(bases, exps, indexing="ij")
   wrap = lambda v: np.array([int(x) % (1 << info.bits) for x in v.ravel()], np.uint64).astype(dtype)
   b, e = wrap(b), wrap(e)
