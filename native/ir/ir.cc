@@ -110,6 +110,14 @@ std::string to_string(const Type& t) {
       return s + ">";
     }
     case Type::Kind::kToken: return "!stablehlo.token";
+    case Type::Kind::kFuture: {
+      std::string s = "!stablehlo.future<";
+      for (size_t i = 0; i < t.elements.size(); ++i) {
+        if (i) s += ", ";
+        s += to_string(t.elements[i]);
+      }
+      return s + ">";
+    }
     case Type::Kind::kNone:
       return t.element == ElementType::kInvalid ? "none" : std::string(element_type_name(t.element));
   }

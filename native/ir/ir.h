@@ -49,14 +49,17 @@ bool is_complex(ElementType t);
 inline constexpr int64_t kDynamic = INT64_MIN;
 
 struct Type {
-  enum class Kind : uint8_t { kTensor, kTuple, kToken, kNone };
+  // kFuture: StableHLO's !stablehlo.future<...>, what async_start yields and
+  // async_done unwraps; `elements` are the values it will hold. Futures only
+  // live inside a program: they never reach an entry's arguments or results.
+  enum class Kind : uint8_t { kTensor, kTuple, kToken, kNone, kFuture };
   Kind kind = Kind::kNone;
   ElementType element = ElementType::kInvalid;  // kTensor
   std::vector<int64_t> shape;                   // kTensor; kDynamic for '?'
   // kTensor: StableHLO's upper bound of each dimension (#stablehlo.bounds;
   // kDynamic where a dimension has none), or empty when the type has none.
   std::vector<int64_t> bounds;
-  std::vector<Type> elements;                   // kTuple
+  std::vector<Type> elements;                   // kTuple, kFuture
 
   static Type tensor(ElementType e, std::vector<int64_t> shape) {
     Type t;
@@ -75,7 +78,7 @@ struct Type {
   bool operator==(const Type&) const = default;
 };
 
-std::string to_string(const Type& t);  // "tensor<2x3xf32>", "tuple<...>", "!stablehlo.token"
+std::string to_string(const Type& t);  // "tensor<2x3xf32>", "tuple<...>", "!stablehlo.token", "!stablehlo.future<...>"
 
 struct Attribute;
 using NamedAttribute = std::pair<std::string, Attribute>;

@@ -25,6 +25,11 @@ std::string type_text(const Type& t) {
       return s + ">";
     }
     case Type::Kind::kToken: return "!stablehlo.token";
+    case Type::Kind::kFuture: {
+      std::string s = "!stablehlo.future<";
+      for (size_t i = 0; i < t.elements.size(); ++i) s += (i ? ", " : "") + type_text(t.elements[i]);
+      return s + ">";
+    }
     case Type::Kind::kNone:
       // The reader leaves a bare element type (a type attribute naming one,
       // as the dot algorithm's do) in a kNone type with its element set.

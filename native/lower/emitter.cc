@@ -42,6 +42,7 @@ Registry build_registry() {
   register_host_callback(r);
   register_tokens(r);
   register_collectives(r);
+  register_async_ops(r);
   return r;
 }
 

@@ -83,6 +83,7 @@ void register_fault_injection(Registry& r);
 void register_host_callback(Registry& r);
 void register_tokens(Registry& r);  // create_token, after_all
 void register_collectives(Registry& r);  // one device: one participant
+void register_async_ops(Registry& r);  // async_start, async_done (async_ops.cc)
 
 // The registry key of a custom_call target's handler (custom_call.cc
 // dispatches on call_target_name).

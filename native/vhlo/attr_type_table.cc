@@ -243,9 +243,10 @@ ir::Type AttrTypeTable::read_value_type(ByteReader& r) {
     case TypeValue::Kind::kTensor:
     case TypeValue::Kind::kTuple:
     case TypeValue::Kind::kToken:
+    case TypeValue::Kind::kFuture:
       return t.type;
     default:
-      at.fail("expected a tensor, tuple or token type, got " + type_description(t));
+      at.fail("expected a tensor, tuple, token or future type, got " + type_description(t));
   }
 }
 
@@ -269,6 +270,7 @@ ir::Type AttrTypeTable::read_any_type(ByteReader& r) {
     case TypeValue::Kind::kTensor:
     case TypeValue::Kind::kTuple:
     case TypeValue::Kind::kToken:
+    case TypeValue::Kind::kFuture:
     case TypeValue::Kind::kElement:
     case TypeValue::Kind::kNone:
       return t.type;
@@ -293,6 +295,7 @@ std::string type_description(const TypeValue& t) {
     case TypeValue::Kind::kTensor:
     case TypeValue::Kind::kTuple:
     case TypeValue::Kind::kToken:
+    case TypeValue::Kind::kFuture:
       return ir::to_string(t.type);
     case TypeValue::Kind::kFunction:
       return "a function type";

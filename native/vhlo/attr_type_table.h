@@ -28,9 +28,9 @@ namespace applejax::vhlo {
 // A decoded type. Element types stand alone in the bytecode (the element of a
 // tensor is a separate type entry), so they get their own kind here.
 struct TypeValue {
-  enum class Kind : uint8_t { kElement, kTensor, kTuple, kToken, kFunction, kNone, kOther };
+  enum class Kind : uint8_t { kElement, kTensor, kTuple, kToken, kFuture, kFunction, kNone, kOther };
   Kind kind = Kind::kOther;
-  ir::Type type;                   // kTensor, kTuple, kToken; kElement: element set
+  ir::Type type;                   // kTensor, kTuple, kToken, kFuture; kElement: element set
   std::vector<ir::Type> inputs;    // kFunction
   std::vector<ir::Type> outputs;   // kFunction
   std::string description;         // kOther: what it was, for error messages

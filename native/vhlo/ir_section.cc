@@ -223,7 +223,7 @@ class IrReader {
         ByteReader at = r;
         const TypeValue& tv = table_.type(t, at);
         if (tv.kind != TypeValue::Kind::kTensor && tv.kind != TypeValue::Kind::kTuple &&
-            tv.kind != TypeValue::Kind::kToken) {
+            tv.kind != TypeValue::Kind::kToken && tv.kind != TypeValue::Kind::kFuture) {
           at.fail("block argument of " + type_description(tv));
         }
         type = tv.type;

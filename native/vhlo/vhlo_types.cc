@@ -157,11 +157,11 @@ TypeValue decode_vhlo_type(ByteReader& r, AttrTypeTable& table) {
       t.description = "a buffer of " + ir::to_string(ir::Type::tensor(e, std::move(shape)));
       return t;
     }
-    case 42: {  // future
-      read_value_types(r, table);
+    case 42: {  // future: the types of the values it will hold
       TypeValue t;
-      t.kind = Kind::kOther;
-      t.description = "!vhlo.future";
+      t.kind = Kind::kFuture;
+      t.type.kind = ir::Type::Kind::kFuture;
+      t.type.elements = read_value_types(r, table);
       return t;
     }
     default:
