@@ -217,6 +217,13 @@ Values pad(Emitter& em, const ir::Op& op, const Values& in) {
 
 Values identity(Emitter&, const ir::Op&, const Values& in) { return in; }
 
+// shard_alike's marker that its operands share a sharding: nothing to do on
+// one device, and it has no results.
+Values sharding_group(Emitter&, const ir::Op& op, const Values&) {
+  if (!op.results.empty()) fail(op, "sdy.sharding_group with results");
+  return {};
+}
+
 // jaxlib serialises Shardy ops (sdy.sharding_constraint, e.g. on typed PRNG
 // keys) as they are, bracketed by builtin.unrealized_conversion_casts between
 // VHLO and builtin tensor types. Both types read as the same ir::Type, and
@@ -250,6 +257,7 @@ void register_shape(Registry& r) {
   r.add("stablehlo.optimization_barrier", identity);
   r.add("builtin.unrealized_conversion_cast", same_type_pass_through);
   r.add("sdy.sharding_constraint", same_type_pass_through);
+  r.add("sdy.sharding_group", sharding_group);
 }
 
 }  // namespace applejax::lower

@@ -403,3 +403,21 @@ def test_more_participants_than_devices_is_refused_at_compile_time(name):
   with pytest.raises(Exception, match=rf"{op} at .*{what}.*one device"):
     backend.compile_and_load(text, xla_client.DeviceList((backend.devices()[0],)),
                              xla_client.CompileOptions())
+
+
+def test_shard_alike_on_one_device(mps, cpu):
+  """shard_alike marks two values as sharded alike (sdy.sharding_group): on
+  one device it changes nothing."""
+  from jax.experimental.shard_alike import shard_alike
+
+  def f(x, y):
+    a, b = shard_alike(x * 2, y + 1)
+    return a + b.sum()
+
+  x = np.arange(8, dtype=np.float32)
+  y = np.ones(8, np.float32)
+  got = jax.jit(f)(jax.device_put(x, mps), jax.device_put(y, mps))
+  want = jax.jit(f)(jax.device_put(x, cpu), jax.device_put(y, cpu))
+  assert_same(got, want)
+  assert_same(jax.grad(lambda x: f(x, y).sum())(jax.device_put(x, mps)),
+              jax.grad(lambda x: f(x, y).sum())(jax.device_put(x, cpu)))
