@@ -12,6 +12,9 @@
 // Running the work at the done rather than at the start changes nothing
 // observable: MLX evaluates lazily either way, and the collectives inside are
 // the one-device ones of collectives.cc.
+#include <cctype>
+#include <string>
+
 #include <mlx/ops.h>
 
 #include "lower/emitter.h"
@@ -68,11 +71,90 @@ Values async_done(Emitter& em, const ir::Op& op, const Values&) {
   return out;
 }
 
+// jax 0.12 spells the same pairs as custom calls ("all-reduce-start" and
+// "all-reduce-done", ...) whose groups sit in a JSON string, the
+// async_collective_config frontend attribute. With one device each start is
+// its operand, once every group or pair is checked to name device 0 alone.
+std::string collective_config(const ir::Op& op) {
+  const ir::Attribute* fa = op.attr("mhlo.frontend_attributes");
+  const ir::Attribute* c = fa ? fa->get("async_collective_config") : nullptr;
+  if (!c || c->kind != ir::Attribute::Kind::kString)
+    fail(op, "an async collective without its async_collective_config frontend attribute "
+             "(malformed program)");
+  return c->s;
+}
+
+// The integers of the JSON list under `key`, or nullopt-like empty+false when
+// the key is absent.
+bool config_ints(const std::string& json, const std::string& key, std::vector<int64_t>* out) {
+  size_t at = json.find("\"" + key + "\"");
+  if (at == std::string::npos) return false;
+  size_t i = json.find_first_of("[0123456789-", at + key.size() + 2);
+  if (i == std::string::npos) return true;
+  int depth = 0;
+  for (; i < json.size(); ++i) {
+    char ch = json[i];
+    if (ch == '[') ++depth;
+    else if (ch == ']') { if (--depth <= 0) break; }
+    else if (std::isdigit(static_cast<unsigned char>(ch)) || ch == '-') {
+      size_t end = i + 1;
+      while (end < json.size() && std::isdigit(static_cast<unsigned char>(json[end]))) ++end;
+      out->push_back(std::stoll(json.substr(i, end - i)));
+      i = end - 1;
+      if (depth == 0) break;  // a bare number, not a list
+    }
+  }
+  return true;
+}
+
+void check_one_device(const ir::Op& op, const std::string& json, const std::string& key) {
+  std::vector<int64_t> ids;
+  if (!config_ints(json, key, &ids)) return;
+  for (int64_t id : ids)
+    if (id != 0)
+      fail(op, "its " + key + " in async_collective_config (" + json +
+                   ") names device " + std::to_string(id) +
+                   "; the mps plugin has one device, so map over a mesh of one device or run "
+                   "the program on a backend with enough devices");
+}
+
+Values async_collective_start(Emitter& em, const ir::Op& op, const Values& in) {
+  if (in.size() != 1 || op.results.size() != 1)
+    fail(op, "an async collective start takes one operand and yields one result");
+  if (em.type_of(op.results[0]) != em.type_of(op.operands[0]))
+    fail(op, "on one device an async collective's result has its operand's type, not " +
+                 ir::to_string(em.type_of(op.results[0])));
+  std::string json = collective_config(op);
+  check_one_device(op, json, "replica_groups");
+  check_one_device(op, json, "permutation");
+  std::vector<int64_t> split;
+  if (config_ints(json, "split_count", &split) && !(split.size() == 1 && split[0] == 1))
+    fail(op, "its split_count in async_collective_config (" + json + ") is not 1; the mps "
+             "plugin has one device");
+  std::vector<int64_t> pairs;
+  // A permutation without the pair (0, 0) sends the one device nothing: zeros.
+  if (config_ints(json, "permutation", &pairs) && pairs.empty())
+    return {mx::zeros_like(in[0], em.stream())};
+  return {in[0]};
+}
+
+Values async_collective_done(Emitter& em, const ir::Op& op, const Values& in) {
+  if (in.size() != 1 || op.results.size() != 1 ||
+      em.type_of(op.results[0]) != em.type_of(op.operands[0]))
+    fail(op, "an async collective done takes its start's result and yields it unchanged");
+  return {in[0]};
+}
+
 }  // namespace
 
 void register_async_ops(Registry& r) {
   r.add("stablehlo.async_start", async_start);
   r.add("stablehlo.async_done", async_done);
+  for (const char* kind : {"all-reduce", "all-gather", "reduce-scatter", "all-to-all",
+                           "collective-permute"}) {
+    r.add(custom_call_key(std::string(kind) + "-start"), async_collective_start);
+    r.add(custom_call_key(std::string(kind) + "-done"), async_collective_done);
+  }
 }
 
 }  // namespace applejax::lower
