@@ -10,6 +10,7 @@
 
 #include "lower/emitter.h"
 #include "lower/errors.h"
+#include "lower/complex_math.h"
 #include "lower/integer_power.h"
 #include "lower/float64_math.h"
 #include "lower/narrow.h"
@@ -18,13 +19,15 @@ namespace applejax::lower {
 namespace {
 
 template <mx::array (*F)(const mx::array&, mx::StreamOrDevice)>
-Values unary(Emitter& em, const ir::Op&, const Values& in) {
+Values unary(Emitter& em, const ir::Op& op, const Values& in) {
+  if (auto c = complex_unary(op.name, in[0], em.stream())) return {*c};
   return {F(in[0], em.stream())};
 }
 
 // MLX's CPU kernels for these compute float64 in float32 (float64_math.h).
 template <mx::array (*F)(const mx::array&, mx::StreamOrDevice), Float64Fn F64>
-Values unary_f64_exact(Emitter& em, const ir::Op&, const Values& in) {
+Values unary_f64_exact(Emitter& em, const ir::Op& op, const Values& in) {
+  if (auto c = complex_unary(op.name, in[0], em.stream())) return {*c};
   if (is_float64(in[0])) return {float64_unary(F64, in[0], em.stream())};
   return {F(in[0], em.stream())};
 }
@@ -72,21 +75,10 @@ Values remainder(Emitter& em, const ir::Op&, const Values& in) {
   return {mx::where(mx::less(mx::abs(a, s), mx::abs(b, s), s), a, r, s)};
 }
 
-// MLX's expm1 is real-only. For complex z = x + iy,
-// expm1(z) = expm1(x) cos y - 2 sin^2(y/2) + i e^x sin y, which keeps the
-// precision of expm1 for small |z|.
-Values expm1(Emitter& em, const ir::Op&, const Values& in) {
-  auto s = em.stream();
-  const mx::array& z = in[0];
-  if (!mx::issubdtype(z.dtype(), mx::complexfloating)) return {mx::expm1(z, s)};
-  mx::array x = mx::real(z, s), y = mx::imag(z, s);
-  mx::array half = mx::sin(mx::multiply(y, mx::array(0.5f), s), s);
-  mx::array re = mx::subtract(mx::multiply(mx::expm1(x, s), mx::cos(y, s), s),
-                              mx::multiply(mx::array(2.0f), mx::square(half, s), s), s);
-  mx::array im = mx::multiply(mx::exp(x, s), mx::sin(y, s), s);
-  return {mx::add(mx::astype(re, z.dtype(), s),
-                  mx::multiply(mx::astype(im, z.dtype(), s), mx::array(mx::complex64_t{0, 1}), s),
-                  s)};
+// MLX's expm1 is real-only; complex_math.h has the complex one.
+Values expm1(Emitter& em, const ir::Op& op, const Values& in) {
+  if (auto c = complex_unary(op.name, in[0], em.stream())) return {*c};
+  return {mx::expm1(in[0], em.stream())};
 }
 
 Values power(Emitter& em, const ir::Op& op, const Values& in) {
@@ -210,8 +202,9 @@ Values abs_(Emitter& em, const ir::Op& op, const Values& in) {
   return {mx::astype(r, result_dtype(em, op), em.stream())};
 }
 
-Values sign(Emitter& em, const ir::Op&, const Values& in) {
+Values sign(Emitter& em, const ir::Op& op, const Values& in) {
   auto s = em.stream();
+  if (auto c = complex_unary(op.name, in[0], s)) return {*c};
   mx::array r = mx::sign(in[0], s);
   // sign(NaN) is NaN and sign(-0.0) is -0.0 in StableHLO.
   if (mx::issubdtype(in[0].dtype(), mx::floating))
@@ -338,10 +331,7 @@ Values convert(Emitter& em, const ir::Op& op, const Values& in) {
 }
 
 Values complex_(Emitter& em, const ir::Op&, const Values& in) {
-  auto s = em.stream();
-  mx::array i = mx::array(std::complex<float>(0.0f, 1.0f));
-  return {mx::add(mx::astype(in[0], mx::complex64, s),
-                  mx::multiply(mx::astype(in[1], mx::complex64, s), i, s), s)};
+  return {complex_from_parts(in[0], in[1], em.stream())};
 }
 
 // The narrow floats are compared bit for bit, NaN signs and ±0 included,
