@@ -162,3 +162,33 @@ def test_custom_call_start_for_two_devices_is_refused(mps):
   a = np.zeros(4, dtype=np.float32)
   with pytest.raises(jax.errors.JaxRuntimeError, match="all-gather-start.*names device 1|names device 1"):
     run(_custom_call_start(config), "mps", a)
+
+
+def test_async_inside_loops(mps, cpu):
+  # Futures made and consumed inside while bodies (fori_loop, scan), which the
+  # loop runner traces into graphs of several iterations.
+  if not (hasattr(parallel, "psum_start") and hasattr(parallel, "all_gather_start")):
+    pytest.skip(f"jax {jax.__version__} has no jax._src.lax.parallel.psum_start")
+  outs = []
+  for device in (cpu, mps):
+    mesh = jax.make_mesh((1,), ("i",), axis_types=(jax.sharding.AxisType.Explicit,),
+                         devices=[device])
+    with jax.set_mesh(mesh):
+      def body(t):
+        def step(i, c):
+          return parallel.psum_start(jnp.sin(c), "i").done() * 0.5 + i.astype(c.dtype) + 0.1 * c
+
+        def scan_step(c, _):
+          return parallel.all_gather_start(c, "i", tiled=True).done() * 0.5 + jnp.cos(c), None
+
+        return lax.fori_loop(0, 7, step, t) + lax.scan(scan_step, t, None, length=5)[0]
+
+      f = jax.jit(jax.shard_map(body, out_specs=jax.P("i"), check_vma=False))
+      try:
+        outs.append(f(jax.device_put(X, jax.NamedSharding(mesh, jax.P("i")))))
+      except AttributeError as e:  # jax 0.12: no Future while tracing a loop body
+        if device != cpu or "done" not in str(e):
+          raise
+        pytest.skip(f"jax {jax.__version__}'s *_start gives no Future inside a loop body: {e}")
+  assert outs[1].devices() == {mps}
+  assert_same(outs[1], outs[0])
