@@ -70,6 +70,11 @@ def parse_args(argv):
     p.add_argument("--jobs", type=int, default=1, help="test files run at once (1)")
     p.add_argument("--out", type=Path, default=ROOT / "build" / "jax-suite",
                    help="results folder (build/jax-suite)")
+    p.add_argument("--shards", type=int, default=1,
+                   help="split each file of --shard-size bytes or more into this many "
+                        "processes, by a hash of the test id, so --jobs can share it (1)")
+    p.add_argument("--shard-size", type=int, default=150_000,
+                   help="the file size from which --shards applies (150000)")
     p.add_argument("--python", default=sys.executable,
                    help="the Python with jax and applejax installed (this one)")
     p.add_argument("--platforms", default="mps", help="JAX_PLATFORMS for the tests (mps)")
@@ -173,9 +178,15 @@ _STOP = threading.Event()
 _RUNNING = set()
 
 
-def run_file(rel, args, work, out):
-    """Runs one file to the end, restarting after crashes; returns its summary."""
+def unit_stem(rel, shard):
     stem = rel.replace("/", "__")
+    return stem if shard is None else f"{stem}.shard{shard[0]}of{shard[1]}"
+
+
+def run_file(rel, args, work, out, shard=None):
+    """Runs one file (or one shard of it) to the end, restarting after crashes;
+    returns its summary."""
+    stem = unit_stem(rel, shard)
     record = out / "records" / f"{stem}.jsonl"
     seen_file = out / "records" / f"{stem}.seen"
     log = out / "logs" / f"{stem}.log"
@@ -195,6 +206,7 @@ def run_file(rel, args, work, out):
         "JAX_SUITE_TIMEOUT": str(args.timeout),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")])),
         "PYTHONFAULTHANDLER": "1",
+        "JAX_SUITE_SHARD": "" if shard is None else f"{shard[0]}/{shard[1]}",
     })
     restarts = 0
     started = time.time()
@@ -237,7 +249,9 @@ def run_file(rel, args, work, out):
         restarts += 1
         if restarts > 200:
             break
-    return summarize_file(rel, read_events(record), restarts, time.time() - started)
+    summary = summarize_file(rel, read_events(record), restarts, time.time() - started)
+    summary["shard"] = None if shard is None else list(shard)
+    return summary
 
 
 # ---------------------------------------------------------------- scoring
@@ -286,6 +300,31 @@ def summarize_file(rel, events, restarts, seconds):
     return {"file": rel, "collected": collected, "restarts": restarts,
             "seconds": round(seconds, 1), "unreported": missing, "tests": tests,
             "uncollectable": uncollectable}
+
+
+def merge_shards(units):
+    """One summary per file from the summaries of its shards."""
+    merged = {}
+    for u in units:
+        f = merged.get(u["file"])
+        if f is None:
+            merged[u["file"]] = dict(u, tests=list(u["tests"]),
+                                     uncollectable=list(u.get("uncollectable", [])))
+            continue
+        f["collected"] += u["collected"]
+        f["restarts"] += u["restarts"]
+        f["unreported"] += u["unreported"]
+        f["seconds"] = max(f["seconds"], u["seconds"])
+        f["tests"] += u["tests"]
+        if not f["uncollectable"]:
+            f["uncollectable"] = list(u.get("uncollectable", []))
+    for f in merged.values():
+        # Every shard of a file that fails to collect reports it once.
+        errors = [t for t in f["tests"] if t["outcome"] == "collect_error"]
+        unique = {t["nodeid"]: t for t in errors}
+        f["collected"] -= len(errors) - len(unique)
+        f["tests"] = [t for t in f["tests"] if t["outcome"] != "collect_error"] + list(unique.values())
+    return sorted(merged.values(), key=lambda f: f["file"])
 
 
 def score(files):
@@ -396,10 +435,14 @@ def main(argv=None):
     if args.report_only:
         data = json.loads(results_path.read_text())
         # Re-score from the raw records, so a report follows this script's rules.
-        files = [summarize_file(f["file"], read_events(
-            out / "records" / f"{f['file'].replace('/', '__')}.jsonl"), f["restarts"],
-            f["seconds"]) for f in data["files"]]
-        text = report(files, data["meta"], args.top)
+        units = []
+        for f in data["files"]:
+            shard = tuple(f["shard"]) if f.get("shard") else None
+            u = summarize_file(f["file"], read_events(
+                out / "records" / f"{unit_stem(f['file'], shard)}.jsonl"), f["restarts"],
+                f["seconds"])
+            units.append(u)
+        text = report(merge_shards(units), data["meta"], args.top)
         (out / "report.md").write_text(text)
         print(text)
         return 0
@@ -420,22 +463,32 @@ def main(argv=None):
         rels = [f.removeprefix("tests/") for f in args.files]
     else:
         rels = sorted(str(p.relative_to(src / "tests")) for p in (src / "tests").rglob("*_test.py"))
+    def unit_key(rel, shard):
+        return rel if shard is None else f"{rel}#{shard[0]}/{shard[1]}"
+
+    units_todo = []
+    for r in rels:
+        if args.shards > 1 and (src / "tests" / r).stat().st_size >= args.shard_size:
+            units_todo += [(r, (i, args.shards)) for i in range(args.shards)]
+        else:
+            units_todo.append((r, None))
     previous = {}
     if args.resume and results_path.exists():
-        previous = {f["file"]: f for f in json.loads(results_path.read_text())["files"]}
+        previous = {unit_key(f["file"], tuple(f["shard"]) if f.get("shard") else None): f
+                    for f in json.loads(results_path.read_text())["files"]}
     meta = {"date": time.strftime("%Y-%m-%d"), "jax": version, "tag": tag, "src": str(src),
             "platforms": args.platforms, "cases": args.cases, "timeout": args.timeout,
             "machine": f"{os.uname().sysname} {os.uname().machine}, {os.cpu_count()} cores"}
-    files = [previous[r] for r in rels if r in previous]
-    todo = [r for r in rels if r not in previous]
+    files = [previous[unit_key(*u)] for u in units_todo if unit_key(*u) in previous]
+    todo = [u for u in units_todo if unit_key(*u) not in previous]
     # Largest files first, so that the last running file is a short one.
-    todo.sort(key=lambda r: -(src / "tests" / r).stat().st_size)
+    todo.sort(key=lambda u: -(src / "tests" / u[0]).stat().st_size / (u[1][1] if u[1] else 1))
 
     def save():
         results_path.write_text(json.dumps({"meta": meta, "files": files}, indent=1))
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
-    futures = {pool.submit(run_file, r, args, work, out): r for r in todo}
+    futures = {pool.submit(run_file, r, args, work, out, shard): r for r, shard in todo}
     try:
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             f = fut.result()
@@ -444,7 +497,8 @@ def main(argv=None):
             files.append(f)
             save()
             c = collections.Counter(t["outcome"] for t in f["tests"])
-            print(f"[{n}/{len(todo)}] {f['file']}: {f['collected']} collected, "
+            part = f" shard {f['shard'][0] + 1}/{f['shard'][1]}" if f.get("shard") else ""
+            print(f"[{n}/{len(todo)}] {f['file']}{part}: {f['collected']} collected, "
                   f"{c['passed']} passed, {c['failed'] + c['error']} failed, "
                   f"{c['timeout']} timeouts, {c['crashed']} crashes, {c['skipped']} skipped "
                   f"({f['seconds']:.0f} s)", flush=True)
@@ -454,13 +508,13 @@ def main(argv=None):
             proc.kill()
         pool.shutdown(wait=True, cancel_futures=True)
         save()
-        print(f"jax_suite: stopped; {len(files)} of {len(rels)} files finished, "
+        print(f"jax_suite: stopped; {len(files)} of {len(units_todo)} files and shards finished, "
               f"`--resume` goes on", flush=True)
         return 130
     pool.shutdown()
     files.sort(key=lambda f: f["file"])
     save()
-    text = report(files, meta, args.top)
+    text = report(merge_shards(files), meta, args.top)
     (out / "report.md").write_text(text)
     print(text)
     return 0

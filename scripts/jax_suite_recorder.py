@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+import zlib
 
 import pytest
 
@@ -52,7 +53,20 @@ def pytest_configure(config):
     _emit(kind="session", backend=backend, jax=jax.__version__, pid=os.getpid())
 
 
+def _in_shard(nodeid):
+    shard = os.environ.get("JAX_SUITE_SHARD")
+    if not shard:
+        return True
+    index, count = (int(x) for x in shard.split("/"))
+    return zlib.crc32(nodeid.encode()) % count == index
+
+
 def pytest_collection_modifyitems(session, config, items):
+    # This process's shard of the file: a stable hash of the test id.
+    other = [it for it in items if not _in_shard(it.nodeid)]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [it for it in items if _in_shard(it.nodeid)]
     seen = set()
     if _SEEN and os.path.exists(_SEEN):
         with open(_SEEN) as f:
