@@ -1,5 +1,7 @@
 #include "runtime/program.h"
 
+#include <stdexcept>
+
 #include <mlx/compile.h>
 #include <mlx/compile_impl.h>
 #include <mlx/graph_utils.h>
@@ -311,6 +313,12 @@ std::vector<mx::array> Program::run_graph(std::vector<mx::array>& args) const {
 
 std::vector<mx::array> Program::run(std::vector<mx::array> args) const {
   std::vector<mx::array> outs = run_graph(args);
+  // A malformed program can return more or fewer values than its entry
+  // declares; the caller would read past one list or the other.
+  if (outs.size() != entry_->result_types.size())
+    throw std::runtime_error("@" + entry_->name + " returned " + std::to_string(outs.size()) +
+                             " values, its signature declares " +
+                             std::to_string(entry_->result_types.size()));
   for (size_t i = 0; i < outs.size(); ++i)
     if (entry_->result_types[i].kind == ir::Type::Kind::kToken)
       outs[i] = mx::zeros({0}, mx::bool_, device_);
