@@ -22,7 +22,7 @@ VALID = [
     {"exec_time_optimization_effort": 0.0},
     {"memory_fitting_effort": 0.5},
     {"optimization_level": 1},
-    {"xla_dump_hlo_as_text": True, "exec_time_optimization_effort": -0.5},
+    {"xla_dump_hlo_as_text": True, "xla_embed_ir_in_executable": False},
 ]
 
 
