@@ -3,7 +3,9 @@
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string_view>
+#include <variant>
 
 #include <mlx/device.h>
 #include <mlx/version.h>
@@ -36,21 +38,56 @@ mx::Device pick_device() {
   return mx::Device(mx::Device::cpu);
 }
 
-std::string backend_name(const mx::Device& d) {
-  if (d.type == mx::Device::cpu) return "cpu";
-#ifdef __APPLE__
-  return "metal";
-#else
-  return "cuda";
-#endif
+// The description's named values, pointing into `d.facts`.
+void fill_attributes(PJRT_DeviceDescription& d) {
+  d.attributes.clear();
+  for (const auto& [name, value] : d.facts.values) {
+    PJRT_NamedValue v{};
+    v.struct_size = sizeof(PJRT_NamedValue);
+    v.name = name.data();
+    v.name_size = name.size();
+    if (const auto* s = std::get_if<std::string>(&value)) {
+      v.type = PJRT_NamedValue_kString;
+      v.string_value = s->data();
+      v.value_size = s->size();
+    } else {
+      v.type = PJRT_NamedValue_kInt64;
+      v.int64_value = std::get<int64_t>(value);
+      v.value_size = 1;
+    }
+    d.attributes.push_back(v);
+  }
+}
+
+// APPLEJAX_GPU_CAPTURE's errors are the user's to fix, so they come back as
+// INVALID_ARGUMENT rather than as an internal failure.
+template <typename F>
+auto user_setting(F&& f) {
+  try {
+    return f();
+  } catch (const std::invalid_argument& e) {
+    throw ApiError{PJRT_Error_Code_INVALID_ARGUMENT, e.what()};
+  }
 }
 
 PJRT_Error* client_create(PJRT_Client_Create_Args* args) {
   return guarded("PJRT_Client_Create", [&] {
     runtime::apply_memory_limits_from_env();
+    // Before the device is picked: it sets MTL_CAPTURE_ENABLED, which Metal
+    // reads when it is first used.
+    auto capture = user_setting([] { return runtime::capture_request_from_env(); });
     auto client = std::make_unique<PJRT_Client>();
     client->mlx_device = pick_device();
-    std::string backend = backend_name(client->mlx_device);
+    if (capture)
+      client->gpu_capture = user_setting([&] {
+        return std::make_unique<runtime::GpuCapture>(std::move(*capture), client->mlx_device);
+      });
+    PJRT_DeviceDescription& description = client->device.description;
+    // MLX state is only touched on the worker thread.
+    client->worker.run_sync(
+        [&] { description.facts = runtime::device_facts(client->mlx_device); });
+    fill_attributes(description);
+    const std::string& backend = description.facts.backend;
     // JAX's persistent cache key includes this text, so both versions are in it.
     client->platform_version = std::string("applejax ") + kPluginVersion + " (MLX " +
                                mx::version() + ", " + backend + ")";
@@ -58,8 +95,13 @@ PJRT_Error* client_create(PJRT_Client_Create_Args* args) {
     PJRT_Device& dev = client->device;
     dev.client = client.get();
     dev.description.id = 0;
-    dev.description.kind = "MLX " + backend;
-    dev.description.to_string = "MpsDevice(id=0, backend=" + backend + ")";
+    // As XLA names a GPU by its model ("NVIDIA H200"); MLX's CPU device keeps
+    // the backend's name, since the CPU model says nothing about how it runs.
+    const std::string& name = description.facts.name;
+    bool gpu = client->mlx_device.type == mx::Device::gpu && !name.empty();
+    dev.description.kind = gpu ? name : "MLX " + backend;
+    dev.description.to_string = "MpsDevice(id=0, backend=" + backend +
+                                (gpu ? ", kind=" + name : std::string()) + ")";
     dev.description.debug_string = "mps:0";
     dev.memory = &client->memory;
 

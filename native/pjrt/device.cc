@@ -1,5 +1,7 @@
 // Device, device description and memory entries: fixed facts about the one
 // device the plugin exposes.
+#include <optional>
+
 #include <mlx/memory.h>
 
 #include "pjrt/entry.h"
@@ -25,10 +27,14 @@ PJRT_Error* description_process_index(PJRT_DeviceDescription_ProcessIndex_Args* 
   return nullptr;
 }
 
+// MLX's device info (runtime/gpu_facts.h), the same values the device's
+// GetAttributes hands out.
 PJRT_Error* description_attributes(PJRT_DeviceDescription_Attributes_Args* args) {
-  args->num_attributes = 0;
-  args->attributes = nullptr;
-  return nullptr;
+  return guarded("PJRT_DeviceDescription_Attributes", [&] {
+    auto* d = require(args->device_description, "device_description");
+    args->num_attributes = d->attributes.size();
+    args->attributes = d->attributes.data();
+  });
 }
 
 PJRT_Error* description_kind(PJRT_DeviceDescription_Kind_Args* args) {
@@ -85,13 +91,17 @@ PJRT_Error* device_default_memory(PJRT_Device_DefaultMemory_Args* args) {
   });
 }
 
-// jaxlib aborts if this entry fails, so it reports "no attributes" rather
-// than an error; the deleter must still be callable.
+// jaxlib builds the Device object's attributes from this entry
+// (jax.devices("mps")[0].mlx_backend): the description's values, which the
+// device owns, so there is nothing to delete. jaxlib aborts if it fails, so
+// it cannot fail: the device is not even checked beyond null.
 void no_attributes_deleter(PJRT_Device_Attributes*) {}
 
 PJRT_Error* device_get_attributes(PJRT_Device_GetAttributes_Args* args) {
-  args->attributes = nullptr;
-  args->num_attributes = 0;
+  const std::vector<PJRT_NamedValue>* values =
+      args->device ? &args->device->description.attributes : nullptr;
+  args->attributes = values ? values->data() : nullptr;
+  args->num_attributes = values ? values->size() : 0;
   args->device_attributes = nullptr;
   args->attributes_deleter = no_attributes_deleter;
   return nullptr;
@@ -100,10 +110,14 @@ PJRT_Error* device_get_attributes(PJRT_Device_GetAttributes_Args* args) {
 // MLX's allocator figures, process-wide: MLX has one allocator per process
 // and the plugin one device. bytes_in_use is live arrays (MLX's active
 // memory); pool_bytes is freed memory MLX keeps for reuse (its cache);
-// bytes_limit is the limit MLX evaluates under (APPLEJAX_MEMORY_LIMIT_MB).
+// bytes_limit is the limit MLX evaluates under (APPLEJAX_MEMORY_LIMIT_MB);
+// bytes_reservable_limit is the GPU's own figure for what a process may
+// hold (Metal's recommended working set, a CUDA device's memory), unset on
+// MLX's CPU device.
 PJRT_Error* device_memory_stats(PJRT_Device_MemoryStats_Args* args) {
   return guarded("PJRT_Device_MemoryStats", [&] {
-    require(args->device, "device");
+    const std::optional<int64_t>& reservable =
+        require(args->device, "device")->description.facts.reservable_limit;
     namespace mx = mlx::core;
     args->bytes_in_use = int64_t(mx::get_active_memory());
     APPLEJAX_SET_IF_PRESENT(args, peak_bytes_in_use, int64_t(mx::get_peak_memory()));
@@ -116,7 +130,8 @@ PJRT_Error* device_memory_stats(PJRT_Device_MemoryStats_Args* args) {
     APPLEJAX_SET_IF_PRESENT(args, largest_alloc_size_is_set, false);
     APPLEJAX_SET_IF_PRESENT(args, bytes_reserved_is_set, false);
     APPLEJAX_SET_IF_PRESENT(args, peak_bytes_reserved_is_set, false);
-    APPLEJAX_SET_IF_PRESENT(args, bytes_reservable_limit_is_set, false);
+    APPLEJAX_SET_IF_PRESENT(args, bytes_reservable_limit, reservable.value_or(0));
+    APPLEJAX_SET_IF_PRESENT(args, bytes_reservable_limit_is_set, reservable.has_value());
     APPLEJAX_SET_IF_PRESENT(args, largest_free_block_bytes_is_set, false);
     APPLEJAX_SET_IF_PRESENT(args, peak_pool_bytes_is_set, false);
   });

@@ -369,7 +369,8 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
     runtime::ProgramStats* stats = compiled->program->stats();
     bool warm = stats && stats->started.load() >= runtime::ProgramStats::kWarmUp;
     uint64_t posted = warm ? runtime::now_ns() : 0;
-    exe->client->worker.post([compiled, inputs, donated, outputs, done, posted] {
+    runtime::GpuCapture* capture = exe->client->gpu_capture.get();
+    exe->client->worker.post([compiled, inputs, donated, outputs, done, posted, capture] {
       if (posted) compiled->program->stats()->queue_ns += runtime::now_ns() - posted;
       auto fail = [&](const std::string& message) {
         for (auto& o : outputs) o->ready->set_error(message);
@@ -394,16 +395,27 @@ PJRT_Error* loaded_execute(PJRT_LoadedExecutable_Execute_Args* args) {
       // reuse its memory for a result.
       for (size_t i = 0; i < inputs.size(); ++i)
         if (donated[i]) inputs[i]->array.reset();
+      // APPLEJAX_GPU_CAPTURE: run() evaluates its results before it returns,
+      // so the capture spans all of this execution's GPU work. A failed
+      // execution still counts, so the capture always ends.
+      if (capture)
+        if (auto err = capture->begin_execution()) return fail(*err);
+      auto end_capture = [&] { return capture ? capture->end_execution() : std::nullopt; };
+      auto fail_and_end_capture = [&](std::string message) {
+        if (auto err = end_capture()) message += "; then " + *err;
+        fail(message);
+      };
       try {
         std::vector<mx::array> results = compiled->program->run(std::move(values));
         separate_aliased_results(results, inputs, donated);
         for (size_t i = 0; i < outputs.size(); ++i) outputs[i]->array = std::move(results[i]);
       } catch (const std::bad_alloc&) {
-        return fail("mps: out of memory while running " + compiled->name +
-                    ". Free arrays you no longer need or use smaller batches");
+        return fail_and_end_capture("mps: out of memory while running " + compiled->name +
+                                    ". Free arrays you no longer need or use smaller batches");
       } catch (const std::exception& e) {
-        return fail("mps: running " + compiled->name + " failed: " + e.what());
+        return fail_and_end_capture("mps: running " + compiled->name + " failed: " + e.what());
       }
+      if (auto err = end_capture()) return fail(*err);
       for (auto& o : outputs) o->ready->set_ready();
       done->set_ready();
     });

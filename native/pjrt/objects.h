@@ -13,12 +13,18 @@
 #include "pjrt/pjrt_abi.h"
 #include "runtime/buffer.h"
 #include "runtime/event.h"
+#include "runtime/gpu_capture.h"
+#include "runtime/gpu_facts.h"
 #include "runtime/program.h"
 #include "runtime/worker.h"
 
 struct PJRT_DeviceDescription {
   int id = 0;
   std::string kind, debug_string, to_string;
+  // What MLX reports about the device. `attributes` point into it, so it is
+  // filled once, before them, and never changes afterwards.
+  applejax::runtime::DeviceFacts facts;
+  std::vector<PJRT_NamedValue> attributes;
 };
 
 struct PJRT_Device {
@@ -52,6 +58,9 @@ struct PJRT_Client {
   applejax::pjrt::MemorySpace pinned_host, unpinned_host;
   PJRT_Device* device_list[1] = {nullptr};
   PJRT_Memory* memory_list[3] = {nullptr, nullptr, nullptr};
+  // APPLEJAX_GPU_CAPTURE's capture; null when none was asked for. Before the
+  // worker, so it outlives the executions queued there.
+  std::unique_ptr<applejax::runtime::GpuCapture> gpu_capture;
   // Last member: destroyed first, so queued work finishes while the rest of
   // the client is still alive.
   applejax::runtime::Worker worker;
