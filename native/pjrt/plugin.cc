@@ -1,5 +1,6 @@
 // GetPjrtApi, the plugin-level entries and events.
-#include <cstring>
+#include <iterator>
+#include <string_view>
 
 #include "applejax_versions.h"
 #include "pjrt/api_table.h"
@@ -10,11 +11,11 @@
 namespace applejax::pjrt {
 namespace {
 
-PJRT_NamedValue int_list(const char* name, const int64_t* values, size_t n) {
+constexpr PJRT_NamedValue int_list(std::string_view name, const int64_t* values, size_t n) {
   PJRT_NamedValue v{};
   v.struct_size = PJRT_NamedValue_STRUCT_SIZE;
-  v.name = name;
-  v.name_size = std::strlen(name);
+  v.name = name.data();
+  v.name_size = name.size();
   v.type = PJRT_NamedValue_kInt64List;
   v.int64_array_value = values;
   v.value_size = n;
@@ -30,15 +31,34 @@ constexpr int64_t kStablehloMinimum[] = {APPLEJAX_STABLEHLO_MINIMUM_MAJOR,
                                          APPLEJAX_STABLEHLO_MINIMUM_MINOR,
                                          APPLEJAX_STABLEHLO_MINIMUM_PATCH};
 
+constexpr PJRT_NamedValue kAttributes[] = {
+    int_list("stablehlo_current_version", kStablehloCurrent, 3),
+    int_list("stablehlo_minimum_version", kStablehloMinimum, 3),
+};
+
+}  // namespace
+
+// The table PJRT_Plugin_Attributes returns, under a fixed C name so that
+// scripts/plugin_image.py can read it from the file without running the
+// plugin (the macOS build is checked on Linux, where it cannot be loaded).
+// Hidden: it stays in the symbol table (the plugin is not stripped) but is
+// not exported, so the ABI is still GetPjrtApi alone. constinit: no code runs
+// to fill it, so the bytes in the file are the table; `used` keeps a dead-
+// stripping linker from dropping it.
+struct AttributeTable {
+  const PJRT_NamedValue* attributes;
+  size_t num_attributes;
+};
+extern "C" [[gnu::used]] __attribute__((visibility("hidden"))) constinit const AttributeTable
+    applejax_plugin_attributes = {kAttributes, std::size(kAttributes)};
+
+namespace {
+
 PJRT_Error* plugin_initialize(PJRT_Plugin_Initialize_Args*) { return nullptr; }
 
 PJRT_Error* plugin_attributes(PJRT_Plugin_Attributes_Args* args) {
-  static const PJRT_NamedValue attributes[] = {
-      int_list("stablehlo_current_version", kStablehloCurrent, 3),
-      int_list("stablehlo_minimum_version", kStablehloMinimum, 3),
-  };
-  args->attributes = attributes;
-  args->num_attributes = std::size(attributes);
+  args->attributes = applejax_plugin_attributes.attributes;
+  args->num_attributes = applejax_plugin_attributes.num_attributes;
   return nullptr;
 }
 
