@@ -72,10 +72,11 @@ auto user_setting(F&& f) {
 
 PJRT_Error* client_create(PJRT_Client_Create_Args* args) {
   return guarded("PJRT_Client_Create", [&] {
-    runtime::apply_memory_limits_from_env();
-    // Before the device is picked: it sets MTL_CAPTURE_ENABLED, which Metal
-    // reads when it is first used.
+    // First, before any MLX call (setting a memory limit makes MLX's Metal
+    // allocator, and with it the Metal device): it sets MTL_CAPTURE_ENABLED,
+    // which Metal reads when it is first used.
     auto capture = user_setting([] { return runtime::capture_request_from_env(); });
+    runtime::apply_memory_limits_from_env();
     auto client = std::make_unique<PJRT_Client>();
     client->mlx_device = pick_device();
     if (capture)

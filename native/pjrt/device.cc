@@ -93,8 +93,8 @@ PJRT_Error* device_default_memory(PJRT_Device_DefaultMemory_Args* args) {
 
 // jaxlib builds the Device object's attributes from this entry
 // (jax.devices("mps")[0].mlx_backend): the description's values, which the
-// device owns, so there is nothing to delete. jaxlib aborts if it fails, so
-// it cannot fail: the device is not even checked beyond null.
+// device owns, so there is nothing to delete. jaxlib aborts if this entry
+// fails, so it never does: a null device just has no attributes.
 void no_attributes_deleter(PJRT_Device_Attributes*) {}
 
 PJRT_Error* device_get_attributes(PJRT_Device_GetAttributes_Args* args) {

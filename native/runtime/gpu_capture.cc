@@ -67,10 +67,11 @@ std::optional<CaptureRequest> capture_request_from_env() {
   request.path = checked_path(path);
   request.executions = checked_count(std::getenv(kCountVar));
   // Outside Xcode, Metal allows a capture only when MTL_CAPTURE_ENABLED=1 is
-  // in the environment when its capture manager is first used, so it is set
-  // here, before the client first touches MLX's Metal device. A process that
-  // used Metal before creating the client must set it itself. A value the
-  // user set is kept.
+  // in the environment before its capture manager is first used; to be safe,
+  // before the process first uses Metal at all. So it is set here, before the
+  // client's first MLX call. A process that used Metal before creating the
+  // client (it imported mlx, say) must set it itself. A value the user set is
+  // kept.
   setenv("MTL_CAPTURE_ENABLED", "1", /*overwrite=*/0);
   return request;
 }

@@ -20,7 +20,7 @@ struct CaptureRequest {
 // end in .gputrace, one that exists (Metal does not overwrite), one whose
 // folder is missing, or a count that is not a positive whole number. When a
 // capture is asked for it also sets MTL_CAPTURE_ENABLED=1 (see the .cc), so
-// it must run before the client first touches MLX's Metal device.
+// it must run before the client's first MLX call.
 std::optional<CaptureRequest> capture_request_from_env();
 
 // The capture of one client. Its calls run on the client's worker, the one
