@@ -283,6 +283,7 @@ def check_dependencies(plugin_path: Path, root: Path, report: Report, binary=Non
     stack = _expand_rpaths(image, loader_dir, root_s, label, report) + parent_rpaths
     for kind, name in dylib_commands(image):
       resolved, how = resolve(name, loader_dir, stack, root_s)
+      how = how.replace(root_s + os.sep, "<site-packages>/")
       shown = os.path.relpath(resolved, root_s) if resolved and not is_system(resolved) else resolved
       if resolved is None:
         if kind == "LOAD_WEAK_DYLIB":

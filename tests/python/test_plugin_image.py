@@ -162,3 +162,29 @@ def test_macos_build_table_is_the_locked_stablehlo_range():
 @pytest.mark.skipif(not MAC_BUILD.is_file(), reason=f"no macOS build at {MAC_BUILD}")
 def test_macos_build_and_linux_build_announce_the_same_table():
   assert plugin_image.static_attributes(MAC_BUILD) == plugin_image.live_attributes(_linux_plugin())
+
+
+LIBMLX = ROOT / ".deps" / "macos-arm64" / "site-packages" / "mlx" / "lib" / "libmlx.dylib"
+
+
+@pytest.mark.skipif(not LIBMLX.is_file(),
+                    reason=f"no {LIBMLX}: `deno task setup-deps --target macos-arm64`")
+def test_chained_fixups_resolve_to_unslid_addresses():
+  """libmlx.dylib (Apple's linker) uses chained fixups, which the zig-linked
+  plugin does not: its pointers into __cstring must come out as addresses of
+  the strings, not as the encoded words the file holds."""
+  image = plugin_image.FileImage(LIBMLX)
+  lief = pytest.importorskip("lief")
+  cstring = lief.MachO.parse(str(LIBMLX)).at(0).get_section("__cstring")
+  start, end = cstring.virtual_address, cstring.virtual_address + cstring.size
+  into_strings = [a for a, target in image.pointers.items() if start <= target < end]
+  assert len(into_strings) > 10
+  encoded = 0
+  for address in into_strings:
+    target = image.pointer(address)
+    text = image.read(target, min(64, end - target)).split(b"\0")[0]
+    assert text.isascii(), (hex(address), text)
+    raw = struct.unpack("<Q", image.read(address, 8))[0]
+    encoded += raw != target
+  assert encoded == len(into_strings)  # every raw word carries the chain's bits
+  assert any(image.read(image.pointer(a), 8) == b"float32\0" for a in into_strings)
