@@ -641,8 +641,16 @@ def check_wheel_files(wheel_path: Path, wheel: zipfile.ZipFile, dist_info: str,
   else:
     report.ok(f"WHEEL Tag {WHEEL_TAG}, Root-Is-Purelib {meta.get('Root-Is-Purelib')}")
   names = wheel.namelist()
-  if PLUGIN_MEMBER not in names:
-    report.fail(f"wheel: no {PLUGIN_MEMBER}")
+  for member in (PLUGIN_MEMBER, "jax_plugins/mps/__init__.py"):
+    if member not in names:
+      report.fail(f"wheel: no {member}")
+  # jax finds the plugin through this entry point (pyproject.toml).
+  entry_points = f"{dist_info}/entry_points.txt"
+  text = wheel.read(entry_points).decode() if entry_points in names else ""
+  if not re.search(r"^\[jax_plugins\]\s*$[^\[]*^mps\s*=\s*jax_plugins\.mps\s*$", text, re.M):
+    report.fail(f"wheel: {entry_points} lacks the jax_plugins entry point mps = jax_plugins.mps")
+  else:
+    report.ok("entry point [jax_plugins] mps = jax_plugins.mps")
   elf = [n for n in names if not n.endswith("/") and wheel.read(n)[:4] == b"\x7fELF"]
   if elf:
     report.fail(f"wheel: Linux ELF files in a macOS wheel: {elf}")

@@ -136,6 +136,7 @@ def make_wheel(directory: Path, dylib: Path, *, name: str = WHEEL_NAME,
       "jax_plugins/mps/__init__.py": (ROOT / "python/jax_plugins/mps/__init__.py").read_bytes(),
       "jax_plugins/mps/libpjrt_plugin_mps.dylib": dylib.read_bytes(),
       "applejax-0.1.0.dist-info/METADATA": metadata.encode(),
+      "applejax-0.1.0.dist-info/entry_points.txt": b"[jax_plugins]\nmps = jax_plugins.mps\n",
       "applejax-0.1.0.dist-info/WHEEL":
           f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n".encode(),
   }
