@@ -339,8 +339,9 @@ def is_cxx_runtime(name: str) -> bool:
     return True  # std:: (libc++'s std::__1 included)
   if re.match(r"_Z(nw|na|dl|da)", n):
     return True  # operator new / delete
-  # typeinfo, its name and vtables: of std::, of __cxxabiv1::, of fundamental types.
-  return bool(re.match(r"_ZT[IVS](N?St|N10__cxxabiv1|P?K?[a-z]|P?K?D[a-z])", n))
+  # typeinfo, its name, vtables, VTTs and construction vtables: of std::, of
+  # __cxxabiv1::, of fundamental types.
+  return bool(re.match(r"_ZT[IVSTC](N?St|N10__cxxabiv1|P?K?[a-z]|P?K?D[a-z])", n))
 
 
 def imports_from(binary, library: str) -> set[str]:

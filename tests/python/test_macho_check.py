@@ -282,9 +282,11 @@ def test_cxx_runtime_names():
   for name in ["__ZNSt3__112basic_stringIcNS_11char_traitsIcEENS_9allocatorIcEEED1Ev",
                "__ZNKSt3__16locale9use_facetERNS0_2idE", "___cxa_throw", "__Znwm", "__ZdlPvm",
                "___gxx_personality_v0", "__ZTVN10__cxxabiv117__class_type_infoE",
-               "__ZTISt9exception", "__ZTIi", "__ZSt9terminatev"]:
+               "__ZTISt9exception", "__ZTIi", "__ZSt9terminatev",
+               "__ZTTNSt3__119basic_ostringstreamIcNS_11char_traitsIcEENS_9allocatorIcEEEE"]:
     assert macho_check.is_cxx_runtime(name), name
-  for name in ["__ZN3mlx4core4onesEv", "_malloc", "__Unwind_Resume", "_GetPjrtApi"]:
+  for name in ["__ZN3mlx4core4onesEv", "_malloc", "__Unwind_Resume", "_GetPjrtApi",
+               "__ZTVN8applejax4pjrt5ErrorE"]:
     assert not macho_check.is_cxx_runtime(name), name
 
 
