@@ -359,7 +359,11 @@ def check_libcxx(binary, libmlx, report: Report) -> None:
     report.ok(f"{len(ours)} symbols bound to {LIBCXX}, all C++ runtime names")
   if libmlx is None:
     return
-  theirs = imports_from(libmlx, LIBCXX)
+  # libmlx binds operator new/delete by weak lookup (no library ordinal):
+  # they exist at load time all the same, in libc++abi behind libc++.
+  theirs = imports_from(libmlx, LIBCXX) | {
+      b.symbol.name for b in libmlx.bindings
+      if b.has_symbol and b.library_ordinal == WEAK_LOOKUP and is_cxx_runtime(b.symbol.name)}
   shared = ours & theirs
   report.info(f"{len(shared)} of them libmlx.dylib (Apple's toolchain, macOS 14) imports too")
   only_ours = sorted(ours - theirs)
