@@ -8,7 +8,7 @@
 # flags, no `timeout`, `nproc` or `readlink -f`; the time limits and the
 # report live in scripts/selftest_report.py (standard-library Python).
 
-set -euo pipefail
+set -Eeuo pipefail
 
 usage() {
   cat <<'EOF'
@@ -72,6 +72,7 @@ WHEEL=""
 MADE_VENV=0   # whether this run created $VENV (and so may remove it)
 FAILED=0      # set by the first failed step
 VPY=""        # the venv's python
+STEP="start"  # the step under way, for the interrupt message
 STARTED=$SECONDS
 
 say() { printf '\n==> %s\n' "$*"; }
@@ -157,6 +158,7 @@ parse_args() {
 host_sysctl() { sysctl -n "$1" 2>/dev/null || echo "unknown"; }
 
 check_host() {
+  STEP="machine"
   say "Machine"
   local t0=$SECONDS os arch version cpu memory cores
   os="$(uname -s)"
@@ -233,6 +235,7 @@ find_wheel() {
 }
 
 install() {
+  STEP="install"
   say "Installing the wheel into a fresh venv"
   local t0=$SECONDS os_key
   find_wheel
@@ -274,9 +277,32 @@ clean_env() {
   env -u APPLEJAX_PLUGIN_PATH -u JAX_PLATFORMS -u PYTHONPATH "$@"
 }
 
+# arm64 macOS kills a process that maps native code without a valid
+# signature (the cross linker signs ad hoc; editing the file afterwards breaks
+# that): check before loading, so the report says why instead of "Killed: 9".
+check_signature() {
+  local lib out
+  lib="$(cd "$RESULTS" && clean_env "$VPY" -c 'from jax_plugins import mps; print(mps.library_path())')" \
+    || stop "plugin" 0 "the installed wheel has no importable jax_plugins.mps"
+  [[ -f "$lib" ]] || stop "plugin" 0 "the installed wheel has no plugin library (looked for $lib)"
+  if ! command -v codesign >/dev/null 2>&1; then
+    record_fact "plugin signature" "not checked (no codesign on this Mac)"
+    return
+  fi
+  if out="$(codesign --verify --verbose=2 "$lib" 2>&1)"; then
+    record_fact "plugin signature" "valid ($(codesign -d --verbose=1 "$lib" 2>&1 | grep -m1 '^Signature' || echo 'ad hoc'))"
+  else
+    record_fact "plugin signature" "INVALID: $out"
+    stop "plugin" 0 "$lib has no valid code signature, so macOS would kill the process that loads it ($out); \
+\`codesign --force --sign - \"$lib\"\` re-signs it ad hoc; please report this"
+  fi
+}
+
 plugin_facts() {
+  STEP="plugin"
   say "What the plugin reports"
   local t0=$SECONDS
+  if [[ "$(uname -s)" == Darwin ]]; then check_signature; fi
   if ! (cd "$RESULTS" && clean_env "$VPY" "$HELPER" facts "$RESULTS/plugin.json"); then
     stop "plugin" $((SECONDS - t0)) "the plugin did not load or compute; see the Plugin section"
   fi
@@ -286,6 +312,7 @@ plugin_facts() {
 # --- 4. the op suite ------------------------------------------------------------------------
 
 run_suite() {
+  STEP="suite"
   say "Op suite"
   local t0=$SECONDS rc=0 args=() f
   # test_readme.py checks README.md's tables against the suite's collection:
@@ -320,6 +347,7 @@ run_suite() {
 # --- 5. the demo ----------------------------------------------------------------------------
 
 run_demo() {
+  STEP="demo"
   say "Demo"
   if [[ $RUN_DEMO == 0 ]]; then
     record_step "demo" SKIP 0 "--no-demo"
@@ -339,6 +367,22 @@ run_demo() {
   esac
 }
 
+# An interrupt or a command failing where the script expects none still ends
+# with the report of what ran so far.
+# shellcheck disable=SC2329 # invoked by trap
+on_interrupt() {
+  trap - INT TERM ERR
+  record_step "$STEP" FAIL 0 "interrupted by a signal"
+  finish
+}
+
+# shellcheck disable=SC2329 # invoked by trap
+on_error() {
+  trap - INT TERM ERR
+  record_step "$STEP" FAIL 0 "unexpected failure at line $1 of scripts/macos_selftest.sh (a bug: please report it)"
+  finish
+}
+
 main() {
   parse_args "$@"
   if [[ -z "$RESULTS" ]]; then
@@ -349,8 +393,14 @@ main() {
     rm -f "$RESULTS"/steps.tsv "$RESULTS"/machine.tsv "$RESULTS"/pytest.* "$RESULTS"/demo.* \
       "$RESULTS"/plugin.json
   fi
+  trap on_interrupt INT TERM
+  trap 'on_error $LINENO' ERR
   printf 'applejax self-test; logs and the report go to %s\n' "$RESULTS"
-  record_fact "checkout" "$REPO ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo 'not a git checkout'))"
+  local commit="not a git checkout"
+  if [[ -d "$REPO/.git" ]]; then
+    commit="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo 'git unavailable')"
+  fi
+  record_fact "checkout" "$REPO ($commit)"
   check_host
   install
   plugin_facts

@@ -25,11 +25,12 @@ BUILD_ONLY = {"maturin"}
 
 # Device attributes to ask for. jaxlib's Device answers attribute lookups from
 # the plugin's PJRT attribute table but cannot list it, so these are the names
-# the plugin has or may gain (the Metal facts of issue 19); absent ones are
-# simply not printed.
-ATTRIBUTE_NAMES = ("device_name", "memory_size", "recommended_working_set_size",
-                   "max_buffer_length", "mlx_backend", "architecture", "core_count",
-                   "metal_version", "gpu_family")
+# the plugin gives (native/runtime/gpu_facts.cc: mlx_backend and MLX's
+# device_info keys, two renamed) and ones it may gain; absent ones are simply
+# not printed.
+ATTRIBUTE_NAMES = ("mlx_backend", "device_name", "architecture", "memory_size",
+                   "recommended_working_set_size", "max_buffer_length", "resource_limit",
+                   "device_info_error", "core_count")
 
 TIMED_OUT = 124  # what GNU timeout returns, so the shell side reads it the same
 
@@ -133,33 +134,46 @@ def limit(seconds: float, log_path: str, command: list[str]) -> int:
     import selectors
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
-    while True:
-      left = deadline - time.monotonic()
-      if left <= 0:
-        timed_out = True
-        break
-      if not sel.select(timeout=min(left, 1.0)):
-        continue
-      chunk = os.read(proc.stdout.fileno(), 65536)
-      if not chunk:
-        break
-      sys.stdout.buffer.write(chunk)
-      sys.stdout.buffer.flush()
-      log.write(chunk)
-    if timed_out:
-      note = f"\n[selftest] stopped after the {seconds:g} s limit\n".encode()
+    stopped = None
+    try:
+      while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+          timed_out = True
+          stopped = f"stopped after the {seconds:g} s limit"
+          break
+        if not sel.select(timeout=min(left, 1.0)):
+          continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+          break
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        log.write(chunk)
+    except KeyboardInterrupt:
+      # The command runs in its own session, out of reach of the terminal's
+      # Ctrl-C: stop it here or it would outlive the script.
+      stopped = "interrupted"
+    if stopped:
+      note = f"\n[selftest] {stopped}\n".encode()
       sys.stdout.buffer.write(note)
       log.write(note)
-      try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-          proc.wait(10)
-        except subprocess.TimeoutExpired:
-          os.killpg(proc.pid, signal.SIGKILL)
-      except ProcessLookupError:
-        pass
+      _kill_group(proc)
     proc.wait()
+  if stopped == "interrupted":
+    return 130
   return TIMED_OUT if timed_out else proc.returncode
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+  try:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+      proc.wait(10)
+    except subprocess.TimeoutExpired:
+      os.killpg(proc.pid, signal.SIGKILL)
+  except ProcessLookupError:
+    pass
 
 
 # --- report ---------------------------------------------------------------------------------
