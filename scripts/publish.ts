@@ -29,6 +29,7 @@
  */
 
 import { exists, join, ROOT, run, VENV_PYTHON } from "./common.ts";
+import { newestWheel } from "./wheel.ts";
 
 /** The TypeScript compiler the npm package is built with. */
 export const TYPESCRIPT = "typescript@5.9.3";
@@ -237,17 +238,10 @@ async function step(
   if (r.code !== 0) throw new Error(`${name}: \`${cmd.join(" ")}\` exited ${r.code}`);
 }
 
-async function newestWheel(): Promise<string> {
-  const dist = join(ROOT, "dist");
-  let best: { path: string; t: number } | null = null;
-  for await (const e of Deno.readDir(dist)) {
-    if (!/^applejax-.*\.whl$/.test(e.name)) continue;
-    const path = join(dist, e.name);
-    const t = (await Deno.stat(path)).mtime?.getTime() ?? 0;
-    if (!best || t > best.t) best = { path, t };
-  }
-  if (!best) throw new Error("wheel: dist/ has no applejax wheel (run `deno task wheel`)");
-  return best.path;
+async function hostWheel(): Promise<string> {
+  const wheel = await newestWheel(join(ROOT, "dist"));
+  if (!wheel) throw new Error("wheel: dist/ has no applejax wheel (run `deno task wheel`)");
+  return wheel;
 }
 
 async function readWheel(path: string): Promise<WheelInfo> {
@@ -294,7 +288,7 @@ async function publishWheel(args: PublishArgs, version: string, libName: string)
   if (args.buildWheel) {
     await step("wheel", [Deno.execPath(), "run", "-A", join(ROOT, "scripts", "wheel.ts")]);
   }
-  const wheel = await newestWheel();
+  const wheel = await hostWheel();
   const problems = wheelProblems(await readWheel(wheel), version, libName);
   if (problems.length) throw new Error(`wheel: ${wheel}:\n  ${problems.join("\n  ")}`);
   console.log(`wheel: ${wheel.slice(ROOT.length + 1)} passes the checks`);

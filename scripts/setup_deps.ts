@@ -8,7 +8,8 @@
  * `.deps.env`. With `--refresh` it first re-traces jax → XLA → LLVM/StableHLO over
  * the network and rewrites the lock. With `--jax-range` it also makes the venvs
  * of both ends of the verified jax range (scripts/jax_range.ts; `deno task
- * test` does that itself).
+ * test` does that itself). With `--target macos-arm64` it also downloads and
+ * unpacks the macOS wheels the cross build links (scripts/macos_target.ts).
  *
  * @module
  */
@@ -39,6 +40,7 @@ import {
   writeIfChanged,
 } from "./common.ts";
 import { ensureJaxEnd } from "./jax_range.ts";
+import { ensureMacosDeps, parseTarget } from "./macos_target.ts";
 import { ensureSystemTools } from "./system_tools.ts";
 
 const did: string[] = [];
@@ -188,13 +190,19 @@ async function checkTool(
 
 async function main(): Promise<number> {
   const start = performance.now();
-  const refresh = Deno.args.includes("--refresh");
-  const jaxRange = Deno.args.includes("--jax-range");
-  const unknown = Deno.args.filter((a) => a !== "--refresh" && a !== "--jax-range");
+  const usage = "usage: deno task setup-deps [--refresh] [--jax-range] [--target macos-arm64]";
+  let parsed;
+  try {
+    parsed = parseTarget(Deno.args);
+  } catch (e) {
+    console.error(`${usage}  (${(e as Error).message})`);
+    return 2;
+  }
+  const refresh = parsed.rest.includes("--refresh");
+  const jaxRange = parsed.rest.includes("--jax-range");
+  const unknown = parsed.rest.filter((a) => a !== "--refresh" && a !== "--jax-range");
   if (unknown.length > 0) {
-    console.error(
-      `usage: deno task setup-deps [--refresh] [--jax-range]  (unknown: ${unknown.join(" ")})`,
-    );
+    console.error(`${usage}  (unknown: ${unknown.join(" ")})`);
     return 2;
   }
   let lock = await readLock(LOCK_PATH);
@@ -212,6 +220,7 @@ async function main(): Promise<number> {
   await ensurePins(lock);
   const mlx = await findMlx();
   await checkStablehlo(lock);
+  if (parsed.target) did.push(...(await ensureMacosDeps(lock)));
   if (jaxRange) {
     for (const key of ["older_jaxlib", "newest_jaxlib"] as const) {
       if (lock[key]) did.push(...(await ensureJaxEnd(lock, key)).did);

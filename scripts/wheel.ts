@@ -1,11 +1,19 @@
 /**
- * `deno task wheel`
+ * `deno task wheel [--target macos-arm64]`
  *
  * Installs the built plugin library from `build/` into `build/wheel-stage/`
  * (`cmake --install`, which rewrites its RPATH to the `$ORIGIN`-relative
  * entries alone), checks that no other RPATH entry is left, copies it into
  * `python/jax_plugins/mps/`, builds the wheel with maturin into `dist/`, checks that the wheel holds the
  * plugin package, and installs it into `.venv` (`--force-reinstall --no-deps`).
+ *
+ * With `--target macos-arm64` it makes the macOS arm64 wheel instead, from a
+ * fresh clone if need be: `setup-deps --target macos-arm64`, the cross build
+ * (`build --target macos-arm64`), maturin's host wheel of the same tree, and
+ * scripts/macos_wheel.py, which puts the Mach-O plugin in place of the host's
+ * and leaves out the Rust helper binary (see there why). The result,
+ * `dist/applejax-<version>-py3-none-macosx_14_0_arm64.whl`, is not installed:
+ * scripts/macho_check.py checks it.
  *
  * @module
  */
@@ -22,6 +30,14 @@ import {
   VENV,
   VENV_PYTHON,
 } from "./common.ts";
+import { build } from "./build.ts";
+import {
+  MACOS_BUILD_DIR,
+  MACOS_PLUGIN_LIB,
+  MACOS_TARGET,
+  MACOS_WHEEL_PLATFORM,
+  parseTarget,
+} from "./macos_target.ts";
 
 /** Members the wheel must contain for the plugin to load. */
 export function requiredWheelMembers(): string[] {
@@ -56,15 +72,29 @@ export function foreignRpaths(entries: string[]): string[] {
 }
 
 /**
+ * The platform part of the wheel names built on the host OS.
+ *
+ * @returns a pattern matching the host's wheel file names
+ */
+export function hostWheelPattern(): RegExp {
+  return hostOs() === "darwin" ? /-macosx_[^-]*\.whl$/ : /-(many|musl)?linux[^-]*\.whl$/;
+}
+
+/**
  * Picks the newest `applejax-<version>-*.whl` in a directory.
  *
  * @param dir the directory (usually dist/)
+ * @param platform which wheels to consider (default: the host's, so that a
+ *   cross-built macOS wheel beside them is never installed on Linux)
  * @returns absolute path of the wheel, or null when there is none
  */
-export async function newestWheel(dir: string): Promise<string | null> {
+export async function newestWheel(
+  dir: string,
+  platform: RegExp = hostWheelPattern(),
+): Promise<string | null> {
   let best: { path: string; mtime: number } | null = null;
   for await (const e of Deno.readDir(dir)) {
-    if (!e.isFile || !/^applejax-.*\.whl$/.test(e.name)) continue;
+    if (!e.isFile || !/^applejax-.*\.whl$/.test(e.name) || !platform.test(e.name)) continue;
     const path = join(dir, e.name);
     const mtime = (await Deno.stat(path)).mtime?.getTime() ?? 0;
     if (!best || mtime > best.mtime) best = { path, mtime };
@@ -79,7 +109,64 @@ async function wheelMembers(wheel: string): Promise<string[]> {
   return r.stdout.split("\n").filter((l) => l !== "");
 }
 
+async function macosWheel(): Promise<number> {
+  const start = performance.now();
+  const setup = await run([Deno.execPath(), "task", "setup-deps", "--target", MACOS_TARGET]);
+  if (setup.code !== 0) {
+    console.error(`wheel: setup-deps --target ${MACOS_TARGET} failed`);
+    return setup.code;
+  }
+  const built = await build({ sanitize: false, macos: true });
+  if (built !== 0) return built;
+  const host = join(MACOS_BUILD_DIR, "host-wheel");
+  await Deno.remove(host, { recursive: true }).catch(() => {});
+  const maturin = join(VENV, "bin", "maturin");
+  const b = await run([maturin, "build", "--release", "--out", host]);
+  if (b.code !== 0) {
+    console.error("wheel: maturin build failed");
+    return b.code;
+  }
+  const hostWheel = await newestWheel(host);
+  if (!hostWheel) {
+    console.error(`wheel: maturin reported success but ${host} has no applejax wheel`);
+    return 1;
+  }
+  const dist = join(ROOT, "dist");
+  await Deno.mkdir(dist, { recursive: true });
+  const r = await run([
+    VENV_PYTHON,
+    join(ROOT, "scripts", "macos_wheel.py"),
+    hostWheel,
+    join(MACOS_BUILD_DIR, MACOS_PLUGIN_LIB),
+    MACOS_WHEEL_PLATFORM,
+    dist,
+  ], { capture: true });
+  if (r.code !== 0) {
+    console.error(`wheel: macos_wheel.py failed: ${r.stderr.trim()}`);
+    return r.code;
+  }
+  const wheel = r.stdout.trim();
+  const size = (await Deno.stat(wheel)).size;
+  console.log(
+    `wheel: ${wheel.slice(ROOT.length + 1)} (${(size / 1e6).toFixed(1)} MB) built in ` +
+      `${seconds(performance.now() - start)}; check it with scripts/macho_check.py`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseTarget(Deno.args);
+  } catch (e) {
+    console.error(`usage: deno task wheel [--target ${MACOS_TARGET}]  (${(e as Error).message})`);
+    return 2;
+  }
+  if (parsed.rest.length > 0) {
+    console.error(`usage: deno task wheel [--target ${MACOS_TARGET}]  (unknown: ${parsed.rest})`);
+    return 2;
+  }
+  if (parsed.target) return await macosWheel();
   const start = performance.now();
   const lib = pluginLibName();
   const built = join(ROOT, "build", lib);

@@ -194,7 +194,7 @@ Deno.test("pyproject.toml: the jax range spans the lock's ends, MLX pinned", asy
     assert.ok(compareVersions(version(lock.newest_jaxlib), m[2]) < 0, "the newest end is inside");
     assert.ok(compareVersions(lock.chain.jax.version, m[1]) >= 0, "the pinned jax is inside");
   }
-  for (const name of ["mlx", "mlx-cpu"]) {
+  for (const name of ["mlx", "mlx-cpu", "mlx-metal"]) {
     const pin = lock.python.packages.find((p) => p.name === name);
     assert.ok(
       py.includes(`"${name}==${pin?.version}`),
