@@ -169,3 +169,53 @@ export async function zigPath(): Promise<string> {
   }
   return path;
 }
+
+/** Python versions whose macOS dependency resolution the test stage checks. */
+export const MACOS_PYTHONS = ["3.11", "3.12", "3.13"];
+
+/**
+ * Resolves a wheel's dependencies as pip would on an Apple-silicon Mac, from
+ * this machine: uv evaluates the markers for the target platform (pip
+ * evaluates them for the host even with `--platform`) and picks only wheels
+ * with a macOS arm64 tag. Needs the package index.
+ *
+ * @param wheel the macOS wheel
+ * @param python the target's Python version, e.g. "3.12"
+ * @returns `name==version` lines of the resolution, or the error text
+ */
+export async function resolveForMacos(
+  wheel: string,
+  python: string,
+): Promise<{ ok: boolean; lines: string[] }> {
+  const dir = await Deno.makeTempDir({ prefix: "applejax-resolve-" });
+  try {
+    const reqs = join(dir, "requirements.in");
+    await Deno.writeTextFile(reqs, `applejax @ file://${wheel}\n`);
+    const r = await run([
+      join(ROOT, ".venv", "bin", "uv"),
+      "pip",
+      "compile",
+      "--python-platform",
+      "aarch64-apple-darwin",
+      "--python-version",
+      python,
+      "--only-binary",
+      ":all:",
+      "--no-header",
+      "--no-annotate",
+      "--quiet",
+      reqs,
+    ], {
+      capture: true,
+      // uv's aarch64-apple-darwin means macOS 13 unless told; MLX needs 14.
+      env: { MACOSX_DEPLOYMENT_TARGET: MACOS_MIN_VERSION, UV_PYTHON_DOWNLOADS: "never" },
+    });
+    const text = r.code === 0 ? r.stdout : r.stderr;
+    return {
+      ok: r.code === 0,
+      lines: text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#")),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

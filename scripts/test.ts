@@ -1,9 +1,11 @@
 /**
  * `deno task test`
  *
- * Builds, then runs four tracks side by side (stages within a track in order):
+ * Builds (the task has already made the host wheel and cross-built the macOS
+ * wheel), then runs four tracks side by side (stages within a track in order):
  *
- * 1. export of the test artifacts and the differential corpus, ctest in
+ * 1. the macOS wheel's check (scripts/macho_check.py, and its dependencies
+ *    resolved for macOS arm64 by uv), export of the test artifacts and the differential corpus, ctest in
  *    `build/`, `deno task lint` and `deno doc --lint`, `deno test`, and the
  *    whole pytest suite on both cores (pytest-xdist);
  * 2. the clang ASan+UBSan+coverage build in `build-fuzz/` (scripts/fuzz.ts),
@@ -35,6 +37,12 @@ import {
   VENV_PYTHON,
 } from "./common.ts";
 import { checkJaxEnd, NOT_IN_RANGE } from "./jax_range.ts";
+import {
+  MACOS_PYTHONS,
+  MACOS_SITE_PACKAGES,
+  MACOS_WHEEL_PLATFORM,
+  resolveForMacos,
+} from "./macos_target.ts";
 
 /** Pass/fail counts parsed from a test runner's output. */
 export interface Counts {
@@ -171,6 +179,7 @@ export const ASAN_STRATIFIED = 6;
 /** The order stages are listed in the summary (they run partly side by side). */
 export const STAGE_ORDER: string[] = [
   "build",
+  "macos wheel",
   "artifacts",
   "corpus",
   "ctest",
@@ -284,6 +293,44 @@ async function main(): Promise<number> {
   })();
 
   const mainTrack = (async () => {
+    // The macOS wheel `deno task test` cross-built before this script: its
+    // Mach-O plugin and metadata read without a Mac, and its dependencies
+    // resolved for an Apple-silicon Mac.
+    await stage("macos wheel", async () => {
+      const macWheel = (await exists(dist))
+        ? await newestWheel(dist, new RegExp(`-${MACOS_WHEEL_PLATFORM}\\.whl$`))
+        : null;
+      if (!macWheel) {
+        return {
+          status: "FAILED",
+          counts: null,
+          note: "dist/ has no macOS wheel: run `deno task wheel --target macos-arm64`",
+        };
+      }
+      const check = await tee([
+        VENV_PYTHON,
+        join(ROOT, "scripts", "macho_check.py"),
+        macWheel,
+        MACOS_SITE_PACKAGES,
+      ]);
+      const unresolved: string[] = [];
+      for (const python of MACOS_PYTHONS) {
+        const r = await resolveForMacos(macWheel, python);
+        console.log(`macOS arm64, Python ${python}: ${r.ok ? "resolves" : "does NOT resolve"}`);
+        for (const line of r.lines) console.log(`  ${line}`);
+        if (!r.ok) unresolved.push(python);
+      }
+      const failed = [
+        check.code ? `macho_check exit ${check.code}` : "",
+        unresolved.length ? `dependencies unresolved for Python ${unresolved.join(", ")}` : "",
+      ].filter((x) => x);
+      const size = (await Deno.stat(macWheel)).size;
+      return {
+        status: failed.length ? "FAILED" : "ok",
+        counts: null,
+        note: failed.length ? failed.join("; ") : `${(size / 1e6).toFixed(2)} MB, checked`,
+      };
+    });
     await corpusReady;
     await stage("ctest", async () => {
       if (built.status !== "ok") return skip("build failed");
