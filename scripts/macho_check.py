@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin_image  # noqa: E402  (the shared attributes reader beside this file)
+import macho_signature  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_MEMBER = "jax_plugins/mps/libpjrt_plugin_mps.dylib"
@@ -436,6 +437,19 @@ def check_attributes(path: Path, lock: dict, report: Report) -> None:
     report.ok("attributes table (read from the file) equals the lock's stablehlo range")
 
 
+def check_signature(path: Path, binary, report: Report) -> None:
+  if not binary.has_code_signature:
+    report.fail("plugin: no code signature: Apple silicon does not load unsigned arm64 code")
+    return
+  sig = binary.code_signature
+  try:
+    found = macho_signature.verify(path.read_bytes(), sig.data_offset, sig.data_size)
+  except macho_signature.SignatureError as e:
+    report.fail(f"plugin: code signature: {e}")
+    return
+  report.ok(f"code signature valid: {found.describe()}")
+
+
 def check_plugin(plugin_path: Path, root: Path, lock: dict, report: Report) -> None:
   """All Mach-O checks of the installed plugin, its dependencies resolved in root."""
   report.section(f"plugin {os.path.relpath(plugin_path, root)}"
@@ -463,6 +477,8 @@ def check_plugin(plugin_path: Path, root: Path, lock: dict, report: Report) -> N
   check_libcxx(binary, libmlx, report)
   report.section("plugin attributes")
   check_attributes(plugin_path, lock, report)
+  report.section("code signature")
+  check_signature(plugin_path, binary, report)
 
 
 # ------------------------------------------------------------------ wheel --
