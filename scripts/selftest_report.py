@@ -4,6 +4,7 @@ unportable in bash (reading JSON and JUnit XML, a time limit without GNU
 before any venv exists, and `facts` runs inside the fresh venv.
 
     selftest_report.py requirements LOCK OS       pip pins of applejax.lock.json
+    selftest_report.py sha256 FILE                the file's SHA-256
     selftest_report.py facts OUT.json             what jax and the plugin report
     selftest_report.py limit SECONDS LOG -- CMD   CMD with a time limit, tee'd to LOG
     selftest_report.py report RESULTS_DIR OUT.md  the markdown report
@@ -20,8 +21,9 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
-# Build tools pinned in the lock that neither the tests nor the demo import.
-BUILD_ONLY = {"maturin"}
+# Build tools pinned in the lock that neither the tests the self-test runs
+# nor the demo import (tests/macos_selftest.test.ts checks that).
+BUILD_ONLY = {"maturin", "ziglang", "lief", "uv"}
 
 # Device attributes to ask for. jaxlib's Device answers attribute lookups from
 # the plugin's PJRT attribute table but cannot list it, so these are the names
@@ -288,7 +290,7 @@ def report(results: pathlib.Path) -> str:
   else:
     out += [f"`{(_read(results / 'demo.cmd') or '').strip()}` exit "
             f"{(_read(results / 'demo.rc') or '?').strip()}", "", "```"]
-    out += last_lines(demo, 12) + ["```"]
+    out += last_lines(demo, 24) + ["```"]  # both closing tables and the verdict
   out.append("")
 
   out += ["### Steps", "", "| step | result | seconds | note |", "|---|---|---|---|"]
@@ -300,6 +302,11 @@ def report(results: pathlib.Path) -> str:
 def main(argv: list[str]) -> int:
   if len(argv) >= 3 and argv[0] == "requirements":
     print("\n".join(requirements(argv[1], argv[2])))
+    return 0
+  if len(argv) == 2 and argv[0] == "sha256":
+    import hashlib
+    with open(argv[1], "rb") as f:
+      print(hashlib.file_digest(f, "sha256").hexdigest())
     return 0
   if len(argv) == 2 and argv[0] == "facts":
     f = facts()

@@ -119,17 +119,69 @@ Deno.test("a wheel path that does not exist stops the install step, naming it", 
   }
 });
 
-Deno.test("the pins it installs are lock.ts's pip requirements, less the build tools", async () => {
+/** The names in a bash array assignment of the script, e.g. IGNORED_TESTS=(a b). */
+async function scriptArray(name: string): Promise<string[]> {
+  const source = await Deno.readTextFile(SCRIPT);
+  const m = source.match(new RegExp(`^${name}=\\(([^)]*)\\)`, "m"));
+  if (!m) throw new Error(`no ${name}=(...) in ${SCRIPT}`);
+  return m[1].split(/\s+/).filter((s) => s);
+}
+
+/** The Python files the self-test runs (the suite less the ignored) and the demo's. */
+async function filesItRuns(): Promise<Map<string, string>> {
+  const ignored = new Set(await scriptArray("IGNORED_TESTS"));
+  const files = new Map<string, string>();
+  for (const dir of ["tests/python", "examples"]) {
+    for (const e of Deno.readDirSync(`${ROOT}/${dir}`)) {
+      if (!e.name.endsWith(".py") || (dir === "tests/python" && ignored.has(e.name))) continue;
+      files.set(`${dir}/${e.name}`, await Deno.readTextFile(`${ROOT}/${dir}/${e.name}`));
+    }
+  }
+  return files;
+}
+
+Deno.test("the pins it installs are lock.ts's, less build tools nothing it runs imports", async () => {
   const lock = await readLock(`${ROOT}/applejax.lock.json`);
+  const runs = await filesItRuns();
   for (const os of ["linux", "darwin"] as LockOs[]) {
     const r = await run(PYTHON, [HELPER, "requirements", `${ROOT}/applejax.lock.json`, os]);
     assert.equal(r.code, 0, r.out);
-    const want = pipRequirements(lock, os).filter((p) => !p.startsWith("maturin"));
-    assert.deepEqual(r.out.trim().split("\n"), want, os);
+    const got = r.out.trim().split("\n");
+    const all = pipRequirements(lock, os);
+    assert.deepEqual(got, all.filter((p) => got.includes(p)), `${os}: not lock.ts's pins in order`);
+    const dropped = all.filter((p) => !got.includes(p)).map((p) => p.split(/[=[]/)[0]);
+    assert.ok(dropped.includes("maturin"), `${os}: dropped ${dropped}`);
+    for (const name of dropped) {
+      const module = name.replace(/-/g, "_");
+      for (const [file, text] of runs) {
+        assert.doesNotMatch(
+          text,
+          new RegExp(`^\\s*(import|from) ${module}\\b|importorskip\\("${module}"`, "m"),
+          `${file} imports ${module}, which the self-test does not install`,
+        );
+      }
+    }
   }
   const missing = await run(PYTHON, [HELPER, "requirements", "/nonexistent/lock.json", "linux"]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.out, /cannot read the Python pins from \/nonexistent\/lock\.json/);
+});
+
+Deno.test("the suite files it leaves out exist, and are all that read the build tree", async () => {
+  const ignored = await scriptArray("IGNORED_TESTS");
+  for (const name of ignored) assert.ok(await exists(`${ROOT}/tests/python/${name}`), name);
+  for (const [file, text] of await filesItRuns()) {
+    // A downloaded wheel comes with a checkout, not with build/, build-*/, .deps/ or dist/.
+    assert.doesNotMatch(
+      text,
+      /["'/](build|build-[a-z0-9-]+|\.deps|dist)["'/]/,
+      `${file} reads the build tree: add it to IGNORED_TESTS in scripts/macos_selftest.sh`,
+    );
+  }
+  const quick = await scriptArray("QUICK_FILES");
+  for (const name of quick) {
+    assert.ok(!ignored.includes(name) && await exists(`${ROOT}/tests/python/${name}`), name);
+  }
 });
 
 Deno.test("the report counts a real pytest run's passes, failures, errors and skips", async () => {
