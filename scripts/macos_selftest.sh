@@ -207,11 +207,12 @@ check_host() {
 
   local pyinfo
   if ! pyinfo="$("$PYTHON_BIN" -c 'import platform, sys
-print(platform.python_version(), platform.machine(), sys.version_info >= (3, 11))' 2>&1)"; then
+print(platform.python_version(), platform.machine(), sys.version_info >= (3, 11), sys.executable)' 2>&1)"; then
     stop "machine" $((SECONDS - t0)) "cannot run $PYTHON_BIN ($pyinfo); pass --python PATH to a Python 3.11 or newer"
   fi
-  read -r py_version py_arch py_ok <<<"$pyinfo"
-  record_fact "python" "$py_version ($py_arch) $(command -v "$PYTHON_BIN" || echo "$PYTHON_BIN")"
+  local py_version py_arch py_ok py_path
+  read -r py_version py_arch py_ok py_path <<<"$pyinfo"
+  record_fact "python" "$py_version ($py_arch) $py_path"
   if [[ "$py_ok" != True ]]; then
     stop "machine" $((SECONDS - t0)) "$PYTHON_BIN is Python $py_version; applejax needs 3.11 or newer (pass --python PATH)"
   fi

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -207,6 +208,11 @@ def last_lines(text: str, n: int) -> list[str]:
   return [line for line in lines if line][-n:]
 
 
+def _unfinished_bar(line: str) -> bool:
+  m = re.search(r"\[[#.]+\]\s+(\d+)/(\d+)\b", line)
+  return bool(m) and m.group(1) != m.group(2)
+
+
 def _cell(value) -> str:
   """A value on one line of a markdown table (platform_version has two)."""
   return " / ".join(str(value).splitlines()).replace("|", "\\|")
@@ -290,7 +296,10 @@ def report(results: pathlib.Path) -> str:
   else:
     out += [f"`{(_read(results / 'demo.cmd') or '').strip()}` exit "
             f"{(_read(results / 'demo.rc') or '?').strip()}", "", "```"]
-    out += last_lines(demo, 24) + ["```"]  # both closing tables and the verdict
+    # The demo's progress bars (examples/training.py) print a line per update
+    # when not on a terminal: keep each bar's last, then both closing tables.
+    kept = [line for line in last_lines(demo, 10_000) if not _unfinished_bar(line)]
+    out += kept[-24:] + ["```"]
   out.append("")
 
   out += ["### Steps", "", "| step | result | seconds | note |", "|---|---|---|---|"]
