@@ -66,6 +66,24 @@ Deno.test("--help lists every option the script parses", async () => {
   for (const option of parsed) assert.match(r.out, new RegExp(`^\\s+${option}\\b`, "m"), option);
 });
 
+Deno.test("no bash 4 or GNU-only constructs: macOS has bash 3.2 and BSD tools", async () => {
+  const code = (await Deno.readTextFile(SCRIPT)).split("\n")
+    .map((line, i) => [i + 1, line.replace(/^\s*#.*$/, "")] as const);
+  const banned: [RegExp, string][] = [
+    [/readlink -f/, "readlink -f"],
+    [/sed -i( |$)/, "sed -i without a suffix"],
+    [/(^|[;&|(]\s*)(timeout|nproc)\b/, "timeout/nproc"],
+    [
+      /grep -[a-zA-Z]*P|date -d|stat -c|sort -V|\bdeclare -A|\bmapfile\b|\breadarray\b/,
+      "GNU/bash-4",
+    ],
+    [/\$\{[A-Za-z_]+(,,|\^\^)\}|&>>|\|&|\bcoproc\b/, "bash 4 syntax"],
+  ];
+  for (const [n, line] of code) {
+    for (const [re, what] of banned) assert.doesNotMatch(line, re, `line ${n}: ${what}: ${line}`);
+  }
+});
+
 Deno.test("an unknown option or a bad number exits 2 and names it", async () => {
   const bad = await run("bash", [SCRIPT, "--frobnicate"]);
   assert.equal(bad.code, 2);
