@@ -182,13 +182,23 @@ def _kill_group(proc: subprocess.Popen) -> None:
 # --- report ---------------------------------------------------------------------------------
 
 
+def test_module(classname: str) -> str:
+  """`tests.python.test_dot.TestX` -> `test_dot.TestX`: junit's classname is the
+  dotted path from pytest's rootdir, which depends on where pytest found one."""
+  parts = classname.split(".")
+  for i, part in enumerate(parts):
+    if part.startswith("test_"):
+      return ".".join(parts[i:])
+  return classname
+
+
 def junit_counts(xml_path: pathlib.Path) -> dict:
   """Counts and failures from pytest's --junitxml file."""
   root = ET.parse(xml_path).getroot()
   counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
   failures = []
   for case in root.iter("testcase"):
-    name = f"{case.get('classname', '')}::{case.get('name', '')}"
+    name = f"{test_module(case.get('classname', ''))}::{case.get('name', '')}"
     kinds = {child.tag for child in case}
     if "failure" in kinds or "error" in kinds:
       tag = "failure" if "failure" in kinds else "error"
