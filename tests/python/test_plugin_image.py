@@ -36,7 +36,7 @@ plugin_image = _load("plugin_image")
 
 
 def _linux_plugin() -> Path:
-  path = Path(os.environ.get("APPLEJAX_PLUGIN_PATH", ROOT / "build" / "libpjrt_plugin_mps.so"))
+  path = Path(os.environ.get("APPLEJAX_PLUGIN_PATH") or ROOT / "build" / "libpjrt_plugin_mps.so")
   if not path.is_file():
     pytest.fail(f"no Linux plugin at {path}: build it (deno task build) or set APPLEJAX_PLUGIN_PATH")
   return path
