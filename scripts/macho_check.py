@@ -13,10 +13,8 @@ usage or a missing/unreadable input.
 
 from __future__ import annotations
 
-import base64
 import csv
 import email.parser
-import hashlib
 import io
 import json
 import os
@@ -30,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin_image  # noqa: E402  (the shared attributes reader beside this file)
 import macho_signature  # noqa: E402
+import macos_wheel  # noqa: E402  (the wheel's RECORD format, as written)
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_MEMBER = "jax_plugins/mps/libpjrt_plugin_mps.dylib"
@@ -81,6 +80,11 @@ class Report:
   def fail(self, line: str) -> None:
     self.failures.append(line)
     print(f"FAIL {line}", file=self.out)
+
+  def fail_listing(self, subject: str, what: str, items: list[str], shown: int) -> None:
+    """One failure naming how many `items` there are and the first `shown`."""
+    self.fail(f"{subject}: {len(items)} {what}: " + "; ".join(items[:shown])
+              + (" ..." if len(items) > shown else ""))
 
 
 def _lief():
@@ -325,8 +329,7 @@ def check_build_paths(binary, report: Report) -> None:
       hits.append(f"load command: {cmd_path!r}")
   hits = sorted(set(hits))
   if hits:
-    report.fail(f"plugin: {len(hits)} strings name a Linux build path: "
-                + "; ".join(hits[:8]) + (" ..." if len(hits) > 8 else ""))
+    report.fail_listing("plugin", "strings name a Linux build path", hits, 8)
   else:
     report.ok(f"no build-machine path in {', '.join(sorted(SCANNED_SECTIONS))} or load commands")
 
@@ -404,8 +407,7 @@ def check_bindings(binary, report: Report) -> None:
         problems.append(f"{s.name} undefined with library ordinal {ordinal}")
   problems = sorted(set(problems))
   if problems:
-    report.fail(f"plugin: {len(problems)} imports not bound to a library: "
-                + "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else ""))
+    report.fail_listing("plugin", "imports not bound to a library", problems, 10)
   else:
     report.ok("every import bound to a library ordinal (two-level namespace)"
               + (f"; {weak} weak-definition coalescing binds" if weak else ""))
@@ -484,10 +486,6 @@ def check_plugin(plugin_path: Path, root: Path, lock: dict, report: Report) -> N
 # ------------------------------------------------------------------ wheel --
 
 
-def _record_hash(data: bytes) -> str:
-  return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
 def check_record(wheel: zipfile.ZipFile, dist_info: str, report: Report) -> None:
   record_name = f"{dist_info}/RECORD"
   members = {i.filename for i in wheel.infolist() if not i.is_dir()}
@@ -508,8 +506,8 @@ def check_record(wheel: zipfile.ZipFile, dist_info: str, report: Report) -> None
       bad.append(f"{name} not in RECORD")
       continue
     data = wheel.read(name)
-    if len(row) < 3 or row[1] != _record_hash(data) or row[2] != str(len(data)):
-      bad.append(f"{name}: RECORD says {row[1:3]}, member is {[_record_hash(data), len(data)]}")
+    if len(row) < 3 or row[1] != macos_wheel.record_hash(data) or row[2] != str(len(data)):
+      bad.append(f"{name}: RECORD says {row[1:3]}, member is {[macos_wheel.record_hash(data), len(data)]}")
   for name in sorted(set(listed) - members - {record_name}):
     bad.append(f"{name} in RECORD but not in the wheel")
   if bad:

@@ -13,28 +13,15 @@ would record it. A symbol of any other kind is a missing library, not libc++:
 it fails here, naming the symbol, rather than at load time on a Mac.
 """
 
+import pathlib
 import sys
 
 import lief
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from macho_check import is_cxx_runtime  # noqa: E402  (one definition of the C++ runtime's names)
+
 INSTALL_NAME = "/usr/lib/libc++.1.dylib"
-
-# Mangled-name prefixes (with Mach-O's extra leading underscore) of what the
-# C++ runtime defines: std:: (libc++'s std::__1 and the std:: exception
-# classes), operator new/delete, typeinfo/vtables/names of those and of the
-# ABI's type-info classes, and the Itanium ABI entry points.
-RUNTIME_PREFIXES = (
-    "__ZNSt", "__ZNKSt", "__ZSt", "__ZTISt", "__ZTSSt", "__ZTVSt", "__ZTTSt",
-    "__ZThn", "__ZNSt3__1", "__ZTINSt3__1", "__ZTSNSt3__1", "__ZTVNSt3__1", "__ZTTNSt3__1",
-    "__ZTIN10__cxxabiv1", "__ZTVN10__cxxabiv1", "__ZTSN10__cxxabiv1",
-    "__Znw", "__Zna", "__Zdl", "__Zda",
-    "___cxa_", "___gxx_personality", "___dynamic_cast",
-)
-
-
-def is_runtime_symbol(name: str) -> bool:
-    return name.startswith(RUNTIME_PREFIXES)
-
 
 def unbound_imports(path: str) -> list[str]:
     lief.logging.disable()
@@ -71,7 +58,7 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     symbols = unbound_imports(argv[1])
-    foreign = [s for s in symbols if not is_runtime_symbol(s)]
+    foreign = [s for s in symbols if not is_cxx_runtime(s)]
     if foreign:
         print(
             f"macos_libcxx_stub: {len(foreign)} symbol(s) the plugin needs are defined by no "

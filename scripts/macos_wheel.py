@@ -36,9 +36,13 @@ def dropped(name: str) -> bool:
     )
 
 
+def record_hash(data: bytes) -> str:
+    """A RECORD hash field: sha256, urlsafe base64 without padding."""
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
 def record_line(name: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}"
+    return f"{name},{record_hash(data)},{len(data)}"
 
 
 def retag_wheel_file(text: str, tag: str) -> str:

@@ -109,6 +109,22 @@ async function wheelMembers(wheel: string): Promise<string[]> {
   return r.stdout.split("\n").filter((l) => l !== "");
 }
 
+// maturin's wheel of this tree for the host, into `out`: its path, or the
+// exit code to stop with (the failure already printed).
+async function maturinWheel(out: string): Promise<string | number> {
+  const b = await run([join(VENV, "bin", "maturin"), "build", "--release", "--out", out]);
+  if (b.code !== 0) {
+    console.error("wheel: maturin build failed");
+    return b.code;
+  }
+  const wheel = await newestWheel(out);
+  if (!wheel) {
+    console.error(`wheel: maturin reported success but ${out} has no applejax wheel`);
+    return 1;
+  }
+  return wheel;
+}
+
 async function macosWheel(): Promise<number> {
   const start = performance.now();
   const setup = await run([Deno.execPath(), "task", "setup-deps", "--target", MACOS_TARGET]);
@@ -120,17 +136,8 @@ async function macosWheel(): Promise<number> {
   if (built !== 0) return built;
   const host = join(MACOS_BUILD_DIR, "host-wheel");
   await Deno.remove(host, { recursive: true }).catch(() => {});
-  const maturin = join(VENV, "bin", "maturin");
-  const b = await run([maturin, "build", "--release", "--out", host]);
-  if (b.code !== 0) {
-    console.error("wheel: maturin build failed");
-    return b.code;
-  }
-  const hostWheel = await newestWheel(host);
-  if (!hostWheel) {
-    console.error(`wheel: maturin reported success but ${host} has no applejax wheel`);
-    return 1;
-  }
+  const hostWheel = await maturinWheel(host);
+  if (typeof hostWheel === "number") return hostWheel;
   const dist = join(ROOT, "dist");
   await Deno.mkdir(dist, { recursive: true });
   const r = await run([
@@ -210,18 +217,8 @@ async function main(): Promise<number> {
   await Deno.copyFile(staged, join(pkg, lib));
   console.log(`installed build/${lib} -> python/jax_plugins/mps/${lib}`);
 
-  const maturin = join(VENV, "bin", "maturin");
-  const dist = join(ROOT, "dist");
-  const b = await run([maturin, "build", "--release", "--out", dist]);
-  if (b.code !== 0) {
-    console.error("wheel: maturin build failed");
-    return b.code;
-  }
-  const wheel = await newestWheel(dist);
-  if (!wheel) {
-    console.error("wheel: maturin reported success but dist/ has no applejax wheel");
-    return 1;
-  }
+  const wheel = await maturinWheel(join(ROOT, "dist"));
+  if (typeof wheel === "number") return wheel;
   const members = await wheelMembers(wheel);
   const missing = requiredWheelMembers().filter((m) => !members.includes(m));
   if (missing.length > 0) {

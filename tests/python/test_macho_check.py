@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import io
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from project_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPS = ROOT / ".deps" / "macos-arm64" / "site-packages"
@@ -29,15 +28,7 @@ REAL_DYLIB = ROOT / "build-macos-arm64" / "libpjrt_plugin_mps.dylib"
 WHEEL_NAME = "applejax-0.1.0-py3-none-macosx_14_0_arm64.whl"
 
 
-def _load(name: str):
-  spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-  module = importlib.util.module_from_spec(spec)
-  sys.modules[name] = module
-  spec.loader.exec_module(module)
-  return module
-
-
-macho_check = _load("macho_check")
+macho_check = load_script("macho_check")
 
 # CI builds the macOS wheel before the suite runs: there the tests always run
 # (and fail if what they read is missing); elsewhere they skip without it.

@@ -7,15 +7,14 @@ PJRT_Plugin_Attributes, decoded by the same code over live memory.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import struct
-import sys
 from pathlib import Path
 
 import pytest
+from project_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 MAC_BUILD = ROOT / "build-macos-arm64" / "libpjrt_plugin_mps.dylib"
@@ -24,15 +23,7 @@ MAC_BUILD = ROOT / "build-macos-arm64" / "libpjrt_plugin_mps.dylib"
 IN_CI = os.environ.get("CI", "") not in ("", "0", "false")
 
 
-def _load(name: str):
-  spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-  module = importlib.util.module_from_spec(spec)
-  sys.modules[name] = module
-  spec.loader.exec_module(module)
-  return module
-
-
-plugin_image = _load("plugin_image")
+plugin_image = load_script("plugin_image")
 
 
 def _linux_plugin() -> Path:
